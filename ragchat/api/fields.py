@@ -1,0 +1,75 @@
+"""Marshmallow fields for what the database must be able to store."""
+
+from marshmallow import ValidationError, fields
+
+from ragchat.models import SENDERS
+
+MAX_CONTEXT_DEPTH = 20
+SENDER_ALIASES = {"assistant": "ai"}
+
+
+def storable_problem(text):
+    """Why PostgreSQL could not store `text`, or None. (NUL bytes and lone surrogates.)"""
+    if "\x00" in text:
+        return "Must not contain NUL characters."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Must be valid Unicode text."
+    return None
+
+
+class Text(fields.String):
+    """A string that any of our databases can store."""
+
+    def __init__(self, *, strip=False, **kwargs):
+        self.strip = strip
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = storable_problem(text)
+        if problem:
+            raise ValidationError(problem)
+        return text.strip() if self.strip else text
+
+
+class Sender(fields.String):
+    """`user`, `ai` or `system`, in any case; `assistant` is stored as `ai`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        sender = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        sender = SENDER_ALIASES.get(sender, sender)
+        if sender not in SENDERS:
+            raise ValidationError(f"Must be one of: {', '.join(SENDERS)} (or assistant).")
+        return sender
+
+
+class JSONObject(fields.Dict):
+    """A JSON object of bounded depth whose every key and string can be stored."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("Must be a JSON object.")
+        problem = json_problem(value, depth=1)
+        if problem:
+            raise ValidationError(problem)
+        return value
+
+
+def json_problem(value, depth):
+    if isinstance(value, str):
+        return storable_problem(value)
+    if isinstance(value, dict):
+        children = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        children = value
+    else:
+        return None
+    if depth > MAX_CONTEXT_DEPTH:
+        return f"Must not be nested deeper than {MAX_CONTEXT_DEPTH} levels."
+    for child in children:
+        problem = json_problem(child, depth + 1)
+        if problem:
+            return problem
+    return None

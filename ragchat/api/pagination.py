@@ -1,0 +1,62 @@
+"""Page arguments and the headers that carry pagination metadata."""
+
+import json
+
+from flask import request, url_for
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, post_load
+from marshmallow.validate import Range
+
+DEFAULT_SIZE = 20
+MAX_SIZE = 100
+MAX_PAGE = 10_000_000  # keeps OFFSET well inside a 64-bit integer
+
+PAGINATION_HEADERS_DOC = {
+    "X-Pagination": {
+        "description": "Pagination metadata (total, total_pages, page, next_page, …) as JSON.",
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": 'RFC 8288 links to the first, prev, next and last pages (rel="next" '
+        "only while there is more).",
+        "schema": {"type": "string"},
+    },
+}
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=Range(min=1, max=MAX_PAGE))
+    size = fields.Integer(
+        validate=Range(min=1, max=MAX_SIZE),
+        metadata={"description": f"Items per page (default {DEFAULT_SIZE})."},
+    )
+    page_size = fields.Integer(
+        validate=Range(min=1, max=MAX_SIZE), metadata={"description": "Alias of size."}
+    )
+
+    @post_load
+    def settle_size(self, data, **kwargs):
+        alias = data.pop("page_size", None)
+        data["size"] = data.get("size") or alias or DEFAULT_SIZE
+        return data
+
+
+def pagination_headers(page):
+    """`X-Pagination` as flask-smorest writes it, plus an RFC 8288 `Link` header."""
+    metadata = Blueprint._make_pagination_metadata(page.page, page.size, page.total)
+    links = {"first": 1, "last": page.last_page}
+    if page.page > 1:
+        links["prev"] = min(page.page - 1, page.last_page)
+    if page.has_next:
+        links["next"] = page.page + 1
+    link = ", ".join(
+        f'<{page_url(number, page.size)}>; rel="{rel}"' for rel, number in links.items()
+    )
+    return {"X-Pagination": json.dumps(metadata), "Link": link}
+
+
+def page_url(number, size):
+    args = {k: v for k, v in request.args.lists() if k not in ("page", "size", "page_size")}
+    return url_for(
+        request.endpoint, **request.view_args, **args, page=number, size=size, _external=True
+    )

@@ -1,0 +1,115 @@
+"""Chat sessions: create, list a user's, read, rename or favorite, delete."""
+
+from flask import url_for
+from flask.views import MethodView
+from marshmallow import Schema, fields
+from marshmallow.validate import Length, OneOf
+
+from ragchat import chats
+from ragchat.api.auth import require_api_key
+from ragchat.api.fields import Text
+from ragchat.api.messages import MessageSchema
+from ragchat.api.pagination import PAGINATION_HEADERS_DOC, PageArgsSchema, pagination_headers
+from ragchat.api.parsing import ApiBlueprint
+
+blp = ApiBlueprint(
+    "sessions",
+    __name__,
+    url_prefix="/api/sessions",
+    description="Chat sessions: one per conversation, owned by an end user.",
+)
+
+USER_ID = {"description": "The end user's id in your system: any string of 1-255 chars."}
+
+
+def title_field(**kwargs):
+    return Text(strip=True, validate=Length(min=1, max=200), **kwargs)
+
+
+class SessionCreateSchema(Schema):
+    user_id = Text(required=True, validate=Length(min=1, max=255), metadata=USER_ID)
+    title = title_field(metadata={"description": f'Defaults to "{chats.DEFAULT_TITLE}".'})
+
+
+class SessionUpdateSchema(Schema):
+    title = title_field()
+    is_favorite = fields.Boolean(truthy={True}, falsy={False})
+
+
+class SessionQueryArgsSchema(PageArgsSchema):
+    user_id = Text(required=True, validate=Length(min=1, max=255), metadata=USER_ID)
+    is_favorite = fields.Boolean()
+
+
+class SessionReadArgsSchema(Schema):
+    include = fields.String(
+        validate=OneOf(["messages"]),
+        metadata={"description": "messages: also return the first page of messages."},
+    )
+
+
+class SessionSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    user_id = fields.String()
+    title = fields.String()
+    is_favorite = fields.Boolean()
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(
+        dump_only=True, metadata={"description": "Last activity: creation or newest message."}
+    )
+
+
+class SessionDetailSchema(SessionSchema):
+    messages = fields.List(
+        fields.Nested(MessageSchema),
+        metadata={"description": "With include=messages: the first page of messages."},
+    )
+
+
+@blp.route("")
+class Sessions(MethodView):
+    decorators = [require_api_key]
+
+    @blp.arguments(SessionQueryArgsSchema, location="query")
+    @blp.response(200, SessionSchema(many=True), headers=PAGINATION_HEADERS_DOC)
+    def get(self, args):
+        """List a user's sessions, most recently active first"""
+        page = chats.list_sessions(
+            args["user_id"], is_favorite=args.get("is_favorite"), page=args["page"], size=args["size"]
+        )
+        return page.items, pagination_headers(page)
+
+    @blp.arguments(SessionCreateSchema)
+    @blp.response(201, SessionSchema)
+    def post(self, data):
+        """Start a session"""
+        session = chats.create_session(**data)
+        return session, {"Location": url_for("sessions.SessionItem", session_id=session.id)}
+
+
+@blp.route("/<uuid:session_id>")
+class SessionItem(MethodView):
+    decorators = [require_api_key]
+
+    @blp.arguments(SessionReadArgsSchema, location="query")
+    @blp.response(200, SessionDetailSchema)
+    def get(self, args, session_id):
+        """Read a session, optionally with its first page of messages"""
+        session = chats.get_session(session_id)
+        if args.get("include") == "messages":
+            # A plain attribute for this response only; SessionDetailSchema skips it if unset.
+            session.messages = chats.list_messages(session_id).items
+        return session
+
+    @blp.arguments(SessionUpdateSchema)
+    @blp.response(200, SessionSchema)
+    def patch(self, changes, session_id):
+        """Rename a session or mark it as a favorite"""
+        return chats.update_session(session_id, changes)
+
+    put = patch
+
+    @blp.response(204)
+    def delete(self, session_id):
+        """Delete a session and all its messages"""
+        chats.delete_session(session_id)

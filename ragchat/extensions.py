@@ -1,0 +1,21 @@
+"""Extension objects, created unbound; `create_app` binds each with `init_app`."""
+
+from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+from ragchat.api.problems import ProblemApi
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = ProblemApi()
+limiter = Limiter(key_func=get_remote_address)
+cors = CORS()
