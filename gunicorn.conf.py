@@ -19,6 +19,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 timeout = 30
 graceful_timeout = 30  # SIGTERM: in-flight requests get this long to finish
 keepalive = 5
+control_socket_disable = True  # one shared socket path would clash between instances
 
 
 def when_ready(server):

@@ -4,7 +4,7 @@ from flask import current_app, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
-from ragchat.api.problems import field_errors, problem
+from ragchat.problems import field_errors, problem
 from ragchat.chats import RecordNotFound
 
 DATABASE_DOWN = "The database is unavailable; try again shortly."

@@ -7,7 +7,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
-from ragchat.api.problems import ProblemApi
+from ragchat.problems import ProblemApi
 
 
 class Base(DeclarativeBase):

@@ -34,6 +34,15 @@ class Text(fields.String):
         return text.strip() if self.strip else text
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only (marshmallow would also take 1, "yes", "on"…)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value
+
+
 class Sender(fields.String):
     """`user`, `ai` or `system`, in any case; `assistant` is stored as `ai`."""
 

@@ -7,7 +7,7 @@ from marshmallow.validate import Length, OneOf
 
 from ragchat import chats
 from ragchat.api.auth import require_api_key
-from ragchat.api.fields import Text
+from ragchat.api.fields import StrictBoolean, Text
 from ragchat.api.messages import MessageSchema
 from ragchat.api.pagination import PAGINATION_HEADERS_DOC, PageArgsSchema, pagination_headers
 from ragchat.api.parsing import ApiBlueprint
@@ -33,7 +33,7 @@ class SessionCreateSchema(Schema):
 
 class SessionUpdateSchema(Schema):
     title = title_field()
-    is_favorite = fields.Boolean(truthy={True}, falsy={False})
+    is_favorite = StrictBoolean()
 
 
 class SessionQueryArgsSchema(PageArgsSchema):
