@@ -4,12 +4,11 @@ import multiprocessing
 import os
 import sys
 
-from ragchat import ROOT
 from ragchat.config import ConfigError, load_settings
 
 # Validate once in the master, so a bad setting is one clear message, not a crash per worker.
 try:
-    settings = load_settings(ROOT / "instance")
+    settings = load_settings()
 except ConfigError as error:
     sys.exit(f"ragchat: {error}")
 
@@ -24,7 +23,7 @@ control_socket_disable = True  # one shared socket path would clash between inst
 
 def when_ready(server):
     host = settings["HOST"]
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
     print(f"ragchat is serving on http://{shown}:{settings['PORT']}", flush=True)
     if settings.get("DEV_API_KEY"):
         print(f"development API key (X-API-Key): {settings['DEV_API_KEY']}", flush=True)

@@ -1,32 +1,31 @@
 """ragchat: chat history for RAG chatbots."""
 
 import logging
-from pathlib import Path
 
 from flask import Flask
 
-__version__ = "0.1.0"
+from ragchat.api import register_api
+from ragchat.api.openapi import SPEC_SETTINGS, ErrorResponsesPlugin
+from ragchat.config import ROOT, load_settings
+from ragchat.database import engine_options
+from ragchat.errors import register_error_handlers
+from ragchat.extensions import api, cors, db, limiter, migrate
+from ragchat.version import __version__
 
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(config=None):
     """Build the app; `config` overrides settings read from the environment."""
-    from ragchat.api import register_api
-    from ragchat.api.openapi import SPEC_SETTINGS, ErrorResponsesPlugin
-    from ragchat.config import load_settings
-    from ragchat.database import engine_options
-    from ragchat.errors import register_error_handlers
-    from ragchat.extensions import api, cors, db, limiter, migrate
-
+    settings = load_settings(config)
     app = Flask(
         __name__,
         static_folder=ROOT / "static",
         template_folder=ROOT / "templates",
-        instance_path=str(ROOT / "instance"),
+        instance_path=settings["INSTANCE_PATH"],
     )
     app.config.update(SPEC_SETTINGS, API_VERSION=__version__)
-    app.config.update(load_settings(app.instance_path, config))
+    app.config.update(settings)
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )

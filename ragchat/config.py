@@ -15,10 +15,13 @@ from sqlalchemy.exc import ArgumentError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEV_KEY_FILE = "dev-api-key"
-SECRET_KEY_FILE = "secret-key"
+SECRET_KEY_FILE = "secret-key"  # noqa: S105 (a file name)
 MIN_API_KEY_LENGTH = 16
 
+ROOT = Path(__file__).resolve().parent.parent
+
 DEFAULTS = {
+    "INSTANCE_PATH": "",  # empty: instance/ beside the code; local files (SQLite, dev key)
     "DATABASE_URL": "",  # empty: an SQLite file under the instance folder
     "API_KEY": "",  # empty: a development key generated once under the instance folder
     "SECRET_KEY": "",  # empty: generated once under the instance folder
@@ -39,11 +42,10 @@ class ConfigError(Exception):
         super().__init__(f"invalid configuration:\n{lines}")
 
 
-def load_settings(instance_path, overrides=None):
+def load_settings(overrides=None):
     """Return the Flask config for these settings, or raise `ConfigError`."""
-    raw = {**DEFAULTS, **_from_env()}
-    raw.update({name: value for name, value in (overrides or {}).items()})
-    instance = Path(instance_path)
+    raw = {**DEFAULTS, **_from_env(), **(overrides or {})}
+    instance = Path(raw["INSTANCE_PATH"] or ROOT / "instance").resolve()
     problems = []
 
     def check(name, parse):
@@ -54,6 +56,7 @@ def load_settings(instance_path, overrides=None):
             return None
 
     config = {
+        "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": check("DATABASE_URL", lambda v: database_uri(v, instance)),
         "API_KEYS": check("API_KEY", parse_api_keys),
         "HOST": check("HOST", parse_host),

@@ -4,8 +4,8 @@ from flask import current_app, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
-from ragchat.problems import field_errors, problem
 from ragchat.chats import RecordNotFound
+from ragchat.problems import field_errors, problem
 
 DATABASE_DOWN = "The database is unavailable; try again shortly."
 
@@ -54,4 +54,3 @@ def handle_unexpected(error):
     if wants_problem():
         return problem(500, "An unexpected error occurred.")
     return InternalServerError()
-

@@ -44,7 +44,11 @@ def test_concurrent_appends_to_different_sessions_do_not_interfere(app, make_ses
     sessions = [make_session(f"user{n}")["id"] for n in range(THREADS)]
 
     with ThreadPoolExecutor(THREADS) as pool:
-        results = list(pool.map(lambda pair: append_many(app, *pair), zip(sessions, range(THREADS))))
+        results = list(
+            pool.map(
+                lambda pair: append_many(app, *pair), zip(sessions, range(THREADS), strict=True)
+            )
+        )
 
     for statuses, seqs in results:
         assert statuses == [201] * PER_THREAD

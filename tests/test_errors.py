@@ -109,9 +109,7 @@ def test_malformed_json_is_400(api, body):
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_non_json_numbers_are_400(api, sid, literal):
     body = f'{{"sender": "ai", "content": "x", "context": {{"score": {literal}}}}}'
-    response = api.post(
-        f"/api/sessions/{sid}/messages", data=body, content_type="application/json"
-    )
+    response = api.post(f"/api/sessions/{sid}/messages", data=body, content_type="application/json")
     assert_problem(response, 400)
 
 
@@ -233,7 +231,14 @@ MESSAGE_ERRORS = [
     ({"sender": "user", "content": "x", "context": {"a": NUL}}, "context"),
     ({"sender": "user", "content": "x", "context": {"a": [{"b": [NUL]}]}}, "context"),
     ({"sender": "user", "content": "x", "context": nested(21)}, "context"),
-    ({"sender": "user", "content": "x", "context": {"a": [[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]}}, "context"),
+    (
+        {
+            "sender": "user",
+            "content": "x",
+            "context": {"a": [[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]},
+        },
+        "context",
+    ),
     ({"sender": "user", "content": "x", "seq": 7}, "seq"),
     ({"sender": "user", "content": "x", "session_id": str(uuid.uuid4())}, "session_id"),
 ]

@@ -31,4 +31,3 @@ def test_migrations_go_down_and_up_again(tmp_path):
         assert schema_differences(app) == []
         with app.app_context():
             db.engine.dispose()
-

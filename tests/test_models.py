@@ -59,7 +59,7 @@ def test_timestamps_read_back_as_aware_utc(app, stored_session):
 
 
 def test_naive_timestamps_are_refused(app, stored_session):
-    stored_session.updated_at = datetime(2026, 1, 1)  # noqa: DTZ001
+    stored_session.updated_at = datetime(2026, 1, 1)
     with pytest.raises(StatementError):
         db.session.flush()
     db.session.rollback()

@@ -57,7 +57,7 @@ def test_read_with_messages_includes_the_first_page(api, make_session, add_messa
 
 
 def test_list_is_most_recently_active_first(api, make_session, add_message):
-    old, middle, new = (make_session(title=t) for t in ("old", "middle", "new"))
+    old, _, _ = (make_session(title=t) for t in ("old", "middle", "new"))
     add_message(old["id"])  # activity moves "old" to the top
 
     titles = [s["title"] for s in api.get("/api/sessions?user_id=alice").json]

@@ -6,9 +6,9 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ragchat import __version__
 from ragchat.api.parsing import ApiBlueprint
 from ragchat.extensions import db
+from ragchat.version import __version__
 
 blp = ApiBlueprint("health", __name__, url_prefix="/api", description="Service health.")
 

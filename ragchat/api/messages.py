@@ -41,8 +41,11 @@ class MessageCreateSchema(Schema):
     )
     context = JSONObject(
         load_default=dict,
-        metadata={"description": "The retrieved passages and anything else behind the "
-                  "message, as a JSON object.", "example": CONTEXT_EXAMPLE},
+        metadata={
+            "description": "The retrieved passages and anything else behind the "
+            "message, as a JSON object.",
+            "example": CONTEXT_EXAMPLE,
+        },
     )
 
 

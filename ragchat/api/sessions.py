@@ -75,7 +75,10 @@ class Sessions(MethodView):
     def get(self, args):
         """List a user's sessions, most recently active first"""
         page = chats.list_sessions(
-            args["user_id"], is_favorite=args.get("is_favorite"), page=args["page"], size=args["size"]
+            args["user_id"],
+            is_favorite=args.get("is_favorite"),
+            page=args["page"],
+            size=args["size"],
         )
         return page.items, pagination_headers(page)
 
