@@ -30,7 +30,7 @@ def call(url, method="GET", body=None, key=None):
     if key:
         request.add_header("X-API-Key", key)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -52,9 +52,13 @@ class Server:
 
     def __enter__(self):
         subprocess.run(
-            [BIN / "flask", "db", "upgrade"], cwd=ROOT, env=self.env, check=True, capture_output=True
+            [BIN / "flask", "db", "upgrade"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
         )
-        self.log = open(self.env["INSTANCE_PATH"] + ".log", "w+")  # noqa: SIM115
+        self.log = open(self.env["INSTANCE_PATH"] + ".log", "w+")
         self.process = subprocess.Popen(
             [BIN / "gunicorn", "--config", "gunicorn.conf.py"],
             cwd=ROOT,
