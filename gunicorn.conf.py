@@ -4,6 +4,7 @@ import multiprocessing
 import os
 import sys
 
+from ragchat import metrics
 from ragchat.config import ConfigError, load_settings
 
 # Validate once in the master, so a bad setting is one clear message, not a crash per worker.
@@ -11,6 +12,8 @@ try:
     settings = load_settings()
 except ConfigError as error:
     sys.exit(f"ragchat: {error}")
+
+metrics.prepare_multiprocess_dir(settings)
 
 wsgi_app = "wsgi:app"
 bind = f"{settings['HOST']}:{settings['PORT']}"
@@ -27,3 +30,7 @@ def when_ready(server):
     print(f"ragchat is serving on http://{shown}:{settings['PORT']}", flush=True)
     if settings.get("DEV_API_KEY"):
         print(f"development API key (X-API-Key): {settings['DEV_API_KEY']}", flush=True)
+
+
+def child_exit(server, worker):
+    metrics.worker_exited(worker.pid)

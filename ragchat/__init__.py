@@ -10,6 +10,8 @@ from ragchat.config import ROOT, load_settings
 from ragchat.database import engine_options
 from ragchat.errors import register_error_handlers
 from ragchat.extensions import api, cors, db, limiter, migrate
+from ragchat.metrics import init_metrics
+from ragchat.security import init_security_headers
 from ragchat.version import __version__
 
 __all__ = ["__version__", "create_app"]
@@ -39,6 +41,8 @@ def create_app(config=None):
     cors.init_app(app)
     register_api(api)
     register_error_handlers(app)
+    init_security_headers(app)
+    init_metrics(app)
     return app
 
 
