@@ -1,11 +1,10 @@
 """gunicorn settings for ragchat: `make run` and the container both use this file."""
 
-import multiprocessing
-import os
 import sys
 
 from ragchat import metrics
 from ragchat.config import ConfigError, load_settings
+from ragchat.logs import logging_config
 
 # Validate once in the master, so a bad setting is one clear message, not a crash per worker.
 try:
@@ -17,11 +16,16 @@ metrics.prepare_multiprocess_dir(settings)
 
 wsgi_app = "wsgi:app"
 bind = f"{settings['HOST']}:{settings['PORT']}"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-timeout = 30
-graceful_timeout = 30  # SIGTERM: in-flight requests get this long to finish
+workers = settings["WEB_CONCURRENCY"]
+timeout = 30  # a worker silent this long is replaced
+graceful_timeout = 30  # on SIGTERM, in-flight requests get this long to finish
 keepalive = 5
 control_socket_disable = True  # one shared socket path would clash between instances
+
+# gunicorn logs through the app's own set-up; the app writes the one line per request.
+# Other libraries' warnings go through the same handler (gunicorn needs a root logger).
+logconfig_dict = {**logging_config(settings), "root": {"level": "WARNING", "handlers": ["stderr"]}}
+accesslog = None
 
 
 def when_ready(server):
@@ -30,6 +34,12 @@ def when_ready(server):
     print(f"ragchat is serving on http://{shown}:{settings['PORT']}", flush=True)
     if settings.get("DEV_API_KEY"):
         print(f"development API key (X-API-Key): {settings['DEV_API_KEY']}", flush=True)
+    if settings["RATELIMIT_STORAGE_URI"].startswith("memory://") and workers > 1:
+        server.log.warning(
+            "rate limits are counted per worker (%s workers share no counts): set "
+            "RATELIMIT_STORAGE_URI=redis://… to enforce them across workers and instances",
+            workers,
+        )
 
 
 def child_exit(server, worker):

@@ -1,20 +1,24 @@
 """ragchat: chat history for RAG chatbots."""
 
-import logging
+import logging.config
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ragchat.api import register_api
 from ragchat.api.openapi import SPEC_SETTINGS, ErrorResponsesPlugin
-from ragchat.config import ROOT, load_settings
-from ragchat.database import engine_options
+from ragchat.config import ROOT, framework_config, load_settings
 from ragchat.errors import register_error_handlers
 from ragchat.extensions import api, cors, db, limiter, migrate
+from ragchat.logs import init_request_logging, logging_config
 from ragchat.metrics import init_metrics
 from ragchat.security import init_security_headers
 from ragchat.version import __version__
 
 __all__ = ["__version__", "create_app"]
+
+# Never rate limited: liveness probes, the API's description, and static files.
+UNLIMITED_ENDPOINTS = {"health.HealthCheck", "static"}
 
 
 def create_app(config=None):
@@ -27,25 +31,32 @@ def create_app(config=None):
         instance_path=settings["INSTANCE_PATH"],
     )
     app.config.update(SPEC_SETTINGS, API_VERSION=__version__)
+    app.config.update(framework_config(settings))
     app.config.update(settings)
-    app.config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
-    )
     app.url_map.strict_slashes = False  # /api/sessions and /api/sessions/ alike, no redirect
-    configure_logging(app)
+    logging.config.dictConfig(logging_config(settings))
+    init_request_logging(app)  # first, so that even a 429 carries a request id
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     limiter.init_app(app)
+    limiter.request_filter(is_unlimited)
     cors.init_app(app)
     register_api(api)
     register_error_handlers(app)
     init_security_headers(app)
     init_metrics(app)
+    if settings["TRUSTED_PROXIES"]:
+        hops = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 
-def configure_logging(app):
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app.logger.setLevel(app.config["LOG_LEVEL"])
+def is_unlimited():
+    endpoint = request.endpoint or ""
+    return (
+        request.method == "OPTIONS"  # CORS preflights
+        or endpoint in UNLIMITED_ENDPOINTS
+        or endpoint.startswith("api-docs.")
+    )

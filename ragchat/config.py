@@ -10,17 +10,27 @@ import secrets
 from pathlib import Path
 
 from dotenv import dotenv_values
-from limits import parse_many
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-ENVIRONMENTS = ("development", "production")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-LOG_FORMATS = ("json", "text")
-RATE_LIMIT_STORES = ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster", "memcached")
+from ragchat.database import engine_options
+from ragchat.validators import (
+    database_uri,
+    parse_api_keys,
+    parse_environment,
+    parse_flag,
+    parse_count,
+    parse_host,
+    parse_log_format,
+    parse_log_level,
+    parse_origins,
+    parse_port,
+    parse_positive_int,
+    parse_rate_limit,
+    parse_storage_uri,
+    parse_workers,
+)
+
 DEV_KEY_FILE = "dev-api-key"
 SECRET_KEY_FILE = "secret-key"  # noqa: S105 (a file name)
-MIN_API_KEY_LENGTH = 16
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +51,8 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "CORS_ORIGINS": "",  # empty: no cross-origin access
     "METRICS_ENABLED": "false",
-    "TRUSTED_PROXIES": "0",  # how many reverse proxies set X-Forwarded-* in front of us
+    "TRUSTED_PROXIES": "0",
+    "WEB_CONCURRENCY": "",  # gunicorn workers; empty: 2 x CPU cores + 1  # how many reverse proxies set X-Forwarded-* in front of us
 }
 
 
@@ -87,6 +98,7 @@ def load_settings(overrides=None):
         "CORS_ORIGINS": check("CORS_ORIGINS", parse_origins),
         "METRICS_ENABLED": check("METRICS_ENABLED", parse_flag),
         "TRUSTED_PROXIES": check("TRUSTED_PROXIES", parse_count),
+        "WEB_CONCURRENCY": check("WEB_CONCURRENCY", parse_workers),
     }
     if production:
         # Production never falls back to generated secrets: they would differ per machine.
@@ -114,123 +126,6 @@ def _from_env():
     return {name: env[name] for name in DEFAULTS if name in env}
 
 
-def database_uri(value, instance):
-    """Accept plain `postgresql://` URLs and pick the psycopg 3 driver for them."""
-    if not value.strip():
-        return f"sqlite:///{instance / 'ragchat.db'}"
-    try:
-        url = make_url(value.strip())
-    except ArgumentError:
-        raise ValueError("not a database URL (expected postgresql://… or sqlite:///…)") from None
-    backend, _, driver = url.drivername.partition("+")
-    if backend == "postgres":
-        backend = "postgresql"
-    if backend == "postgresql":
-        if driver not in ("", "psycopg"):
-            raise ValueError(f"driver '{driver}' is not supported; use postgresql://…")
-        if not url.host and not url.query.get("host"):
-            raise ValueError("a PostgreSQL URL needs a host")
-        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    if backend == "sqlite":
-        if driver not in ("", "pysqlite"):
-            raise ValueError(f"driver '{driver}' is not supported; use sqlite:///path")
-        return url.set(drivername="sqlite").render_as_string(hide_password=False)
-    raise ValueError(f"unsupported database '{backend}' (use postgresql:// or sqlite:///)")
-
-
-def parse_api_keys(value):
-    keys = tuple(key.strip() for key in value.split(",") if key.strip())
-    for key in keys:
-        if len(key) < MIN_API_KEY_LENGTH:
-            raise ValueError(f"every key must be at least {MIN_API_KEY_LENGTH} characters long")
-        if not key.isprintable() or " " in key:
-            raise ValueError("keys may not contain spaces or control characters")
-    return keys
-
-
-def parse_port(value):
-    port = parse_positive_int(value)
-    if port > 65535:
-        raise ValueError(f"'{value}' is not a TCP port (1-65535)")
-    return port
-
-
-def parse_host(value):
-    host = value.strip()
-    if not host or any(c.isspace() or c in "/:@" for c in host.strip("[]")):
-        raise ValueError(f"'{value}' is not a host name or IP address")
-    return host
-
-
-def parse_environment(value):
-    environment = value.strip().lower()
-    if environment not in ENVIRONMENTS:
-        raise ValueError(f"'{value}' is not one of {', '.join(ENVIRONMENTS)}")
-    return environment
-
-
-def parse_log_format(value, production):
-    log_format = value.strip().lower() or ("json" if production else "text")
-    if log_format not in LOG_FORMATS:
-        raise ValueError(f"'{value}' is not one of {', '.join(LOG_FORMATS)}")
-    return log_format
-
-
-def parse_rate_limit(value):
-    """One or more limits such as `600/minute;20/second`."""
-    try:
-        parse_many(value)
-    except ValueError:
-        raise ValueError(f"'{value}' is not a rate limit such as 600/minute;20/second") from None
-    return value.strip()
-
-
-def parse_storage_uri(value):
-    scheme, separator, _ = value.strip().partition("://")
-    if not separator or scheme not in RATE_LIMIT_STORES:
-        raise ValueError(f"'{value}' is not a storage URI such as memory:// or redis://host:6379/0")
-    return value.strip()
-
-
-def parse_origins(value):
-    origins = tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
-    for origin in origins:
-        scheme, separator, host = origin.partition("://")
-        if origin != "*" and (scheme not in ("http", "https") or not separator or not host):
-            raise ValueError(f"'{origin}' is not an origin such as https://app.example.com")
-    return origins
-
-
-def parse_flag(value):
-    flag = str(value).strip().lower()
-    if flag in ("1", "true", "yes", "on"):
-        return True
-    if flag in ("", "0", "false", "no", "off"):
-        return False
-    raise ValueError(f"'{value}' is not true or false")
-
-
-def parse_log_level(value):
-    level = value.strip().upper()
-    if level not in LOG_LEVELS:
-        raise ValueError(f"'{value}' is not one of {', '.join(LOG_LEVELS)}")
-    return level
-
-
-def parse_count(value, minimum=0):
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValueError(f"'{value}' is not a whole number") from None
-    if number < minimum:
-        raise ValueError(f"'{value}' must be at least {minimum}")
-    return number
-
-
-def parse_positive_int(value):
-    return parse_count(value, minimum=1)
-
-
 def read_or_create_secret(path, prefix=""):
     """Read a secret kept in `path`, creating it once; racing workers all get the same one."""
     if not path.exists():
@@ -245,3 +140,36 @@ def read_or_create_secret(path, prefix=""):
         finally:
             draft.unlink()
     return path.read_text().strip()
+
+
+# Headers a browser app may send, and the response headers it may read (CORS).
+CORS_ALLOW_HEADERS = ("Content-Type", "X-API-Key", "Idempotency-Key", "X-Request-ID")
+CORS_EXPOSE_HEADERS = (
+    "Link",
+    "Location",
+    "X-Pagination",
+    "X-Request-ID",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+)
+
+
+def framework_config(settings):
+    """What Flask and its extensions need, derived from our settings."""
+    return {
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(settings["SQLALCHEMY_DATABASE_URI"]),
+        "RATELIMIT_DEFAULT": settings["RATE_LIMIT"],
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # A rate-limit store outage is logged and waved through, not turned into errors.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_KEY_PREFIX": "ragchat",
+        "CORS_RESOURCES": {r"/api/*": {"origins": list(settings["CORS_ORIGINS"])}},
+        "CORS_ALLOW_HEADERS": list(CORS_ALLOW_HEADERS),
+        "CORS_EXPOSE_HEADERS": list(CORS_EXPOSE_HEADERS),
+        "CORS_MAX_AGE": 600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings["RAGCHAT_ENV"] == "production",
+    }

@@ -2,11 +2,11 @@
 
 from flask_cors import CORS
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
+from ragchat.keys import rate_limit_key
 from ragchat.problems import ProblemApi
 
 
@@ -18,5 +18,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = ProblemApi()
-limiter = Limiter(key_func=get_remote_address)
+# Keyed per API key; create_app sets the limits, the store and the exemptions from config.
+limiter = Limiter(key_func=rate_limit_key)
 cors = CORS()

@@ -6,6 +6,8 @@ import marshmallow as ma
 from flask import jsonify
 from flask_smorest import Api
 
+from ragchat.logs import current_request_id
+
 PROBLEM_MIMETYPE = "application/problem+json"
 
 
@@ -30,6 +32,7 @@ def problem(status, detail=None, *, errors=None, headers=None):
         body["detail"] = detail
     if errors:
         body["errors"] = errors
+    body["request_id"] = current_request_id()
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM_MIMETYPE

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ragchat import create_app
-from ragchat.config import database_uri
-from ragchat.extensions import db
+from ragchat.validators import database_uri
+from ragchat.extensions import db, limiter
 
 API_KEY = "test-key-0123456789abcdef"
 OTHER_KEY = "test-key-second-0123456789"
@@ -65,11 +65,12 @@ def app(database_url):
 
 @pytest.fixture(autouse=True)
 def empty_tables(request):
-    """Every test starts and ends with empty tables (only for tests that use the app)."""
+    """Every test starts and ends with empty tables and fresh rate-limit counts."""
     yield
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
         with app.app_context():
+            limiter.reset()
             db.session.remove()
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(table.delete())

@@ -1,27 +1,29 @@
-"""The API-key check in front of every data route."""
+"""The API-key check in front of every data route, and the brute-force guard beside it."""
 
-import hmac
 from functools import wraps
 
-from flask import current_app, request
+from flask import current_app
+from flask_limiter.util import get_remote_address
 from flask_smorest import abort
 
-API_KEY_HEADER = "X-API-Key"
+from ragchat.extensions import limiter
+from ragchat.keys import API_KEY_HEADER, authenticated_key_id
 
-
-def key_is_valid(presented):
-    """Compare against every configured key in constant time, without short-circuiting."""
-    presented = presented.encode()
-    matched = False
-    for key in current_app.config["API_KEYS"]:
-        matched |= hmac.compare_digest(presented, key.encode())
-    return matched
+# Failed authentications per client address: each guess at a key uses one up.
+auth_failure_limit = limiter.shared_limit(
+    lambda: current_app.config["AUTH_FAILURE_LIMIT"],
+    scope="auth-failures",
+    key_func=get_remote_address,
+    deduct_when=lambda response: response.status_code == 401,
+    exempt_when=lambda: authenticated_key_id() is not None,
+)
 
 
 def require_api_key(view):
+    @auth_failure_limit
     @wraps(view)
     def guarded(*args, **kwargs):
-        if not key_is_valid(request.headers.get(API_KEY_HEADER, "")):
+        if authenticated_key_id() is None:
             abort(401, message=f"A valid {API_KEY_HEADER} header is required.")
         return view(*args, **kwargs)
 

@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 from apispec import BasePlugin
 
-from ragchat.api.auth import API_KEY_HEADER
+from ragchat.keys import API_KEY_HEADER
 
 SECURITY_SCHEME = "ApiKeyAuth"
 
