@@ -15,9 +15,9 @@ from ragchat.database import engine_options
 from ragchat.validators import (
     database_uri,
     parse_api_keys,
+    parse_count,
     parse_environment,
     parse_flag,
-    parse_count,
     parse_host,
     parse_log_format,
     parse_log_level,
@@ -51,8 +51,8 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "CORS_ORIGINS": "",  # empty: no cross-origin access
     "METRICS_ENABLED": "false",
-    "TRUSTED_PROXIES": "0",
-    "WEB_CONCURRENCY": "",  # gunicorn workers; empty: 2 x CPU cores + 1  # how many reverse proxies set X-Forwarded-* in front of us
+    "TRUSTED_PROXIES": "0",  # how many reverse proxies set X-Forwarded-* in front of us
+    "WEB_CONCURRENCY": "",  # gunicorn workers; empty: 2 x CPU cores + 1
 }
 
 
@@ -160,7 +160,6 @@ def framework_config(settings):
     """What Flask and its extensions need, derived from our settings."""
     return {
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(settings["SQLALCHEMY_DATABASE_URI"]),
-        "RATELIMIT_DEFAULT": settings["RATE_LIMIT"],
         "RATELIMIT_HEADERS_ENABLED": True,
         # A rate-limit store outage is logged and waved through, not turned into errors.
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -6,7 +6,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
-POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 2  # the health check must answer within a couple of seconds
+POOL_TIMEOUT_SECONDS = 5  # waiting for a free connection longer than this is an outage
 
 
 def engine_options(uri):
@@ -15,6 +16,7 @@ def engine_options(uri):
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}}
     return {
         "pool_pre_ping": True,  # a restarted server costs one failed ping, not a 500
+        "pool_timeout": POOL_TIMEOUT_SECONDS,
         "connect_args": {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
     }
 

@@ -1,5 +1,6 @@
 """Extension objects, created unbound; `create_app` binds each with `init_app`."""
 
+from flask import current_app
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_migrate import Migrate
@@ -18,6 +19,9 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = ProblemApi()
-# Keyed per API key; create_app sets the limits, the store and the exemptions from config.
-limiter = Limiter(key_func=rate_limit_key)
+# Counted per API key. The limit is read per request, so each app's RATE_LIMIT holds
+# (Flask-Limiter keeps the first app's limits otherwise).
+limiter = Limiter(
+    key_func=rate_limit_key, default_limits=[lambda: current_app.config["RATE_LIMIT"]]
+)
 cors = CORS()

@@ -58,7 +58,7 @@ def logging_config(settings):
             "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
         },
         "handlers": handlers,
-        "loggers": {name: logger for name in LOGGERS},
+        "loggers": dict.fromkeys(LOGGERS, logger),
     }
 
 

@@ -131,3 +131,78 @@ def test_bad_configuration_stops_with_one_message_and_no_traceback(tmp_path, ent
     assert "invalid configuration" in result.stderr
     assert "PORT: 'eighty' is not a whole number" in result.stderr
     assert "LOG_LEVEL" in result.stderr
+
+
+def test_production_refuses_to_start_without_key_and_secret(settings, tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        settings(RAGCHAT_ENV="production")
+    assert {name for name, _ in raised.value.problems} == {"API_KEY", "SECRET_KEY"}
+    assert not (tmp_path / "instance" / "dev-api-key").exists()
+    assert not (tmp_path / "instance" / "secret-key").exists()
+
+
+@pytest.mark.parametrize("missing", ["API_KEY", "SECRET_KEY"])
+def test_production_names_the_missing_one(settings, missing):
+    given = {"API_KEY": GOOD_KEY, "SECRET_KEY": "s" * 32}
+    del given[missing]
+    with pytest.raises(ConfigError) as raised:
+        settings(RAGCHAT_ENV="production", **given)
+    assert [name for name, _ in raised.value.problems] == [missing]
+
+
+def test_production_defaults(settings):
+    config = settings(RAGCHAT_ENV="Production", API_KEY=GOOD_KEY, SECRET_KEY="s" * 32)
+    assert config["RAGCHAT_ENV"] == "production"
+    assert config["LOG_FORMAT"] == "json"
+    assert "DEV_API_KEY" not in config
+
+
+def test_development_defaults(settings):
+    config = settings()
+    assert config["RAGCHAT_ENV"] == "development"
+    assert config["LOG_FORMAT"] == "text"
+    assert config["RATE_LIMIT"] == "600/minute"
+    assert config["CORS_ORIGINS"] == ()
+    assert config["METRICS_ENABLED"] is False
+
+
+def test_production_cookies_are_secure(database_url):
+    from tests.conftest import build_app
+
+    production = build_app(database_url, RAGCHAT_ENV="production", SECRET_KEY="s" * 32)
+    development = build_app(database_url)
+    assert production.config["SESSION_COOKIE_SECURE"] is True
+    assert development.config["SESSION_COOKIE_SECURE"] is False
+    assert production.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert production.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RAGCHAT_ENV", "staging"),
+        ("LOG_FORMAT", "xml"),
+        ("RATE_LIMIT", "lots"),
+        ("AUTH_FAILURE_LIMIT", "10 per fortnight"),
+        ("RATELIMIT_STORAGE_URI", "mongodb://db"),
+        ("RATELIMIT_STORAGE_URI", "redis"),
+        ("CORS_ORIGINS", "chat.example.com"),
+        ("METRICS_ENABLED", "perhaps"),
+        ("TRUSTED_PROXIES", "-1"),
+        ("WEB_CONCURRENCY", "0"),
+    ],
+)
+def test_bad_production_setting_is_named(settings, name, value):
+    with pytest.raises(ConfigError) as raised:
+        settings(**{name: value})
+    assert [problem[0] for problem in raised.value.problems] == [name]
+
+
+def test_production_server_refuses_without_secrets(tmp_path):
+    result = run_entry_point(
+        tmp_path, "import wsgi", RAGCHAT_ENV="production", API_KEY="", SECRET_KEY=""
+    )
+    assert result.returncode == 1
+    assert "API_KEY: required in production" in result.stderr
+    assert "SECRET_KEY: required in production" in result.stderr
+    assert not (tmp_path / "dev-api-key").exists()

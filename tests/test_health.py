@@ -36,3 +36,23 @@ def test_data_routes_answer_503_problem_when_the_database_is_down(database_url):
     assert response.mimetype == "application/problem+json"
     assert response.headers["Retry-After"]
     assert "psycopg" not in response.get_data(as_text=True)
+
+
+def test_health_answers_503_quickly_when_the_database_never_answers():
+    """A server that accepts connections but never speaks must not hang the check."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    try:
+        client = build_app(f"postgresql://postgres@127.0.0.1:{port}/x").test_client()
+        started = time.monotonic()
+        response = client.get("/api/health-check")
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert response.status_code == 503
+    assert elapsed < 5  # bounded by the 2-second connect timeout, not by the client

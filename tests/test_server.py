@@ -64,7 +64,7 @@ class Server:
             cwd=ROOT,
             env=self.env,
             stdout=self.log,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -16,6 +16,7 @@ auth_failure_limit = limiter.shared_limit(
     key_func=get_remote_address,
     deduct_when=lambda response: response.status_code == 401,
     exempt_when=lambda: authenticated_key_id() is not None,
+    override_defaults=False,  # RATE_LIMIT applies as well
 )
 
 
