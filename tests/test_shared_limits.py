@@ -39,3 +39,14 @@ def test_per_process_counts_with_several_workers_are_warned_about(tmp_path):
 def test_no_warning_with_a_shared_store(tmp_path):
     with Server(tmp_path, WEB_CONCURRENCY="2", RATELIMIT_STORAGE_URI=REDIS_URL) as server:
         assert not any("rate limits are counted per worker" in line for line in server.banner)
+
+
+def test_an_unreachable_store_lets_requests_through(tmp_path):
+    key = "rck_" + secrets.token_urlsafe(16)
+    dead_store = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    with Server(tmp_path, API_KEY=key, RATELIMIT_STORAGE_URI=dead_store) as server:
+        statuses = {call(f"{server.url}/api/sessions?user_id=u", key=key)[0] for _ in range(3)}
+        server.log.seek(0)
+        log = server.log.read()
+    assert statuses == {200}
+    assert "rate limit" in log.lower()
