@@ -10,6 +10,7 @@ from ragchat.api.openapi import SPEC_SETTINGS, ErrorResponsesPlugin
 from ragchat.config import ROOT, framework_config, load_settings
 from ragchat.errors import register_error_handlers
 from ragchat.extensions import api, cors, db, limiter, migrate
+from ragchat.keys import init_key_cache
 from ragchat.logs import init_request_logging, logging_config
 from ragchat.metrics import init_metrics
 from ragchat.security import init_security_headers
@@ -38,6 +39,7 @@ def create_app(config=None):
     init_request_logging(app)  # first, so that even a 429 carries a request id
 
     db.init_app(app)
+    init_key_cache(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     limiter.init_app(app)

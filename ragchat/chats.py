@@ -39,32 +39,35 @@ def paginate(query, page, size):
     return Page(items=list(items), total=total, page=page, size=size)
 
 
-def create_session(user_id, title=None):
-    session = ChatSession(user_id=user_id, title=title or DEFAULT_TITLE)
+def create_session(tenant, user_id, title=None):
+    session = ChatSession(tenant_id=tenant, user_id=user_id, title=title or DEFAULT_TITLE)
     db.session.add(session)
     db.session.commit()
     return session
 
 
-def get_session(session_id):
-    session = db.session.get(ChatSession, session_id)
+def get_session(tenant, session_id):
+    """The tenant's session; another tenant's is as missing as one that never existed."""
+    session = db.session.get(ChatSession, (tenant, session_id))
     if session is None:
         raise RecordNotFound("Session not found.")
     return session
 
 
-def list_sessions(user_id, *, is_favorite=None, page=1, size=20):
+def list_sessions(tenant, user_id, *, is_favorite=None, page=1, size=20):
     """A user's sessions, most recently active first."""
-    query = select(ChatSession).where(ChatSession.user_id == user_id)
+    query = select(ChatSession).where(
+        ChatSession.tenant_id == tenant, ChatSession.user_id == user_id
+    )
     if is_favorite is not None:
         query = query.where(ChatSession.is_favorite == is_favorite)
     query = query.order_by(ChatSession.updated_at.desc(), ChatSession.id.desc())
     return paginate(query, page, size)
 
 
-def update_session(session_id, changes):
+def update_session(tenant, session_id, changes):
     """Rename or (un)favorite. Not activity: `updated_at` moves only with new messages."""
-    session = get_session(session_id)
+    session = get_session(tenant, session_id)
     for field in EDITABLE_SESSION_FIELDS:
         if field in changes:
             setattr(session, field, changes[field])
@@ -72,16 +75,18 @@ def update_session(session_id, changes):
     return session
 
 
-def delete_session(session_id):
+def delete_session(tenant, session_id):
     """Delete a session; the database's ON DELETE CASCADE removes its messages."""
-    deleted = db.session.execute(delete(ChatSession).where(ChatSession.id == session_id))
+    deleted = db.session.execute(
+        delete(ChatSession).where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
+    )
     if deleted.rowcount == 0:
         db.session.rollback()
         raise RecordNotFound("Session not found.")
     db.session.commit()
 
 
-def append_message(session_id, *, sender, content, context=None):
+def append_message(tenant, session_id, *, sender, content, context=None):
     """Add a message at the end of a session.
 
     The UPDATE takes the session's row lock, so concurrent appends to one session queue
@@ -91,7 +96,7 @@ def append_message(session_id, *, sender, content, context=None):
     now = utcnow()
     seq = db.session.execute(
         update(ChatSession)
-        .where(ChatSession.id == session_id)
+        .where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
         .values(last_seq=ChatSession.last_seq + 1, updated_at=now)
         .returning(ChatSession.last_seq)
         .execution_options(synchronize_session=False)
@@ -100,6 +105,7 @@ def append_message(session_id, *, sender, content, context=None):
         db.session.rollback()
         raise RecordNotFound("Session not found.")
     message = ChatMessage(
+        tenant_id=tenant,
         session_id=session_id,
         seq=seq,
         sender=sender,
@@ -112,10 +118,12 @@ def append_message(session_id, *, sender, content, context=None):
     return message
 
 
-def list_messages(session_id, *, page=1, size=20):
+def list_messages(tenant, session_id, *, page=1, size=20):
     """A session's messages, oldest first."""
-    get_session(session_id)
+    get_session(tenant, session_id)
     query = (
-        select(ChatMessage).where(ChatMessage.session_id == session_id).order_by(ChatMessage.seq)
+        select(ChatMessage)
+        .where(ChatMessage.tenant_id == tenant, ChatMessage.session_id == session_id)
+        .order_by(ChatMessage.seq)
     )
     return paginate(query, page, size)

@@ -39,6 +39,7 @@ DEFAULTS = {
     "INSTANCE_PATH": "",  # empty: instance/ beside the code; local files (SQLite, dev key)
     "DATABASE_URL": "",  # empty: an SQLite file under the instance folder
     "API_KEY": "",  # empty: a development key generated once under the instance folder
+    "API_KEY_CACHE_SECONDS": "30",  # how long a verified key is trusted without a lookup
     "SECRET_KEY": "",  # empty: generated once under the instance folder
     "HOST": "127.0.0.1",
     "PORT": "8000",
@@ -85,6 +86,7 @@ def load_settings(overrides=None):
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": check("DATABASE_URL", lambda v: database_uri(v, instance)),
         "API_KEYS": check("API_KEY", parse_api_keys),
+        "API_KEY_CACHE_SECONDS": check("API_KEY_CACHE_SECONDS", parse_count),
         "SECRET_KEY": raw["SECRET_KEY"].strip() or None,
         "HOST": check("HOST", parse_host),
         "PORT": check("PORT", parse_port),

@@ -7,7 +7,6 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
-from ragchat.keys import rate_limit_key
 from ragchat.problems import ProblemApi
 
 
@@ -19,6 +18,14 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = ProblemApi()
+
+
+def rate_limit_key():
+    from ragchat.keys import rate_limit_key  # keys needs db, defined above
+
+    return rate_limit_key()
+
+
 # Counted per API key. The limit is read per request, so each app's RATE_LIMIT holds
 # (Flask-Limiter keeps the first app's limits otherwise).
 limiter = Limiter(

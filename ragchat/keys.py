@@ -1,37 +1,207 @@
-"""API keys: which key a request presents, whether it is valid, and how to name it safely."""
+"""API keys: who a request's key belongs to, checked without a database round trip at
+steady state; and issuing, listing, revoking and rotating the keys kept in the database.
+
+Keys from the API_KEY setting belong to the default tenant with every scope. Stored keys
+are long random secrets of which only a SHA-256 hash is kept (the secret has 256 bits of
+entropy, so a slow password hash would buy nothing). Verified keys are cached in-process
+for API_KEY_CACHE_SECONDS: a revocation takes effect within that time.
+"""
 
 import hashlib
 import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
 
+from cachetools import TTLCache
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from ragchat.chats import RecordNotFound
+from ragchat.extensions import db
+from ragchat.models import DEFAULT_TENANT, SCOPES, ApiKey, utcnow
 
 API_KEY_HEADER = "X-API-Key"
+SECRET_PREFIX = "rck_"
+VISIBLE_PREFIX_LENGTH = 12  # "rck_" and 8 characters: enough to tell keys apart
+LAST_USED_EVERY_SECONDS = 60  # last_used_at is written at most this often per key
 
 
-def key_id(secret):
-    """A stable, harmless name for a key: safe in logs and in rate-limit storage."""
-    return "k_" + hashlib.sha256(secret.encode()).hexdigest()[:12]
+@dataclass(frozen=True)
+class Caller:
+    """The verified owner of a request's key."""
+
+    key_id: str  # safe to log: "key_17" for a stored key, "env_<hash>" for API_KEY ones
+    tenant: str
+    scopes: frozenset
+    stored_id: int | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    def is_live(self, now):
+        return all(limit is None or now < limit for limit in (self.expires_at, self.revoked_at))
 
 
-def key_is_valid(presented):
-    """Compare against every configured key in constant time, without short-circuiting."""
-    presented = presented.encode()
-    matched = False
-    for key in current_app.config["API_KEYS"]:
-        matched |= hmac.compare_digest(presented, key.encode())
-    return matched
+def hash_secret(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def authenticated_key_id():
-    """The id of the request's key if it is valid, else None (checked once per request)."""
-    if "key_id" not in g:
-        presented = request.headers.get(API_KEY_HEADER, "")
-        g.key_id = key_id(presented) if presented and key_is_valid(presented) else None
-    return g.key_id
+def effective_scopes(scopes):
+    """admin may do everything; otherwise exactly the scopes given."""
+    granted = frozenset(scopes)
+    return frozenset(SCOPES) if "admin" in granted else granted
+
+
+# --- verifying a request's key -------------------------------------------------------------
+
+
+def current_caller():
+    """The caller behind this request's key, or None (worked out once per request)."""
+    if "caller" not in g:
+        g.caller = authenticate(request.headers.get(API_KEY_HEADER, ""))
+    return g.caller
 
 
 def rate_limit_key():
-    """Count requests per API key; per client address for requests without a valid key."""
-    identity = authenticated_key_id()
-    return f"key:{identity}" if identity else f"ip:{get_remote_address()}"
+    """Count requests per key; per client address for requests without a valid key."""
+    caller = current_caller()
+    return f"key:{caller.key_id}" if caller else f"ip:{get_remote_address()}"
+
+
+def authenticate(presented):
+    if not presented:
+        return None
+    caller = environment_caller(presented)
+    if caller is None and presented.startswith(SECRET_PREFIX) and len(presented) < 200:
+        caller = cache().lookup(hash_secret(presented))
+    if caller is None or not caller.is_live(utcnow()):
+        return None
+    if caller.stored_id is not None:
+        cache().note_use(caller.stored_id)
+    return caller
+
+
+def environment_caller(presented):
+    """Compare against every API_KEY key in constant time, without short-circuiting."""
+    matched = None
+    for key in current_app.config["API_KEYS"]:
+        if hmac.compare_digest(presented.encode(), key.encode()):
+            matched = key
+    if matched is None:
+        return None
+    return Caller(f"env_{hash_secret(matched)[:12]}", DEFAULT_TENANT, frozenset(SCOPES))
+
+
+class KeyCache:
+    """Verified (and unknown) keys by hash for a short time, and when each was last noted."""
+
+    def __init__(self, seconds):
+        self.entries = TTLCache(maxsize=10_000, ttl=seconds)
+        self.noted = {}
+        self.lock = threading.Lock()
+
+    def lookup(self, digest):
+        with self.lock:
+            if digest in self.entries:
+                return self.entries[digest]
+        key = db.session.scalar(select(ApiKey).where(ApiKey.secret_hash == digest))
+        caller = None if key is None else caller_for(key)
+        with self.lock:
+            self.entries[digest] = caller
+        return caller
+
+    def forget(self):
+        with self.lock:
+            self.entries.clear()
+
+    def note_use(self, key_id):
+        """Record last use, at most once a minute per key: most requests write nothing."""
+        now = time.monotonic()
+        with self.lock:
+            if now - self.noted.get(key_id, -LAST_USED_EVERY_SECONDS) < LAST_USED_EVERY_SECONDS:
+                return
+            self.noted[key_id] = now
+        try:
+            with db.engine.begin() as connection:  # its own transaction: GETs never commit
+                connection.execute(
+                    update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow())
+                )
+        except SQLAlchemyError:
+            current_app.logger.warning("could not record the last use of key %s", key_id)
+
+
+def cache():
+    return current_app.extensions["api_key_cache"]
+
+
+def init_key_cache(app):
+    app.extensions["api_key_cache"] = KeyCache(app.config["API_KEY_CACHE_SECONDS"])
+
+
+def caller_for(key):
+    return Caller(
+        key_id=f"key_{key.id}",
+        tenant=key.tenant_id,
+        scopes=effective_scopes(key.scope_set),
+        stored_id=key.id,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+    )
+
+
+# --- managing stored keys -------------------------------------------------------------------
+
+
+def issue_key(tenant, name, scopes=("read", "write"), expires_at=None):
+    """Create a key; returns it with its secret, which is never available again."""
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        tenant_id=tenant,
+        name=name,
+        prefix=secret[:VISIBLE_PREFIX_LENGTH],
+        secret_hash=hash_secret(secret),
+        scopes=",".join(scope for scope in SCOPES if scope in set(scopes)),
+        expires_at=expires_at,
+    )
+    db.session.add(key)
+    db.session.commit()
+    return key, secret
+
+
+def list_keys(tenant=None):
+    query = select(ApiKey).order_by(ApiKey.tenant_id, ApiKey.id)
+    if tenant is not None:
+        query = query.where(ApiKey.tenant_id == tenant)
+    return list(db.session.scalars(query))
+
+
+def get_key(key_id, tenant=None):
+    key = db.session.get(ApiKey, key_id)
+    if key is None or (tenant is not None and key.tenant_id != tenant):
+        raise RecordNotFound("Key not found.")
+    return key
+
+
+def revoke_key(key_id, tenant=None, at=None):
+    """Revoke now, or at `at` (a rotation's grace period). Other processes notice within
+    API_KEY_CACHE_SECONDS; this one at once."""
+    key = get_key(key_id, tenant)
+    when = at or utcnow()
+    if key.revoked_at is None or key.revoked_at > when:
+        key.revoked_at = when
+    db.session.commit()
+    cache().forget()
+    return key
+
+
+def rotate_key(key_id, grace=None):
+    """A new key with the same tenant, name, scopes and expiry; the old one is revoked now,
+    or when `grace` (a timedelta) has passed."""
+    old = get_key(key_id)
+    new, secret = issue_key(old.tenant_id, old.name, old.scope_set, old.expires_at)
+    revoke_key(old.id, at=utcnow() + grace if grace else None)
+    return old, new, secret

@@ -89,7 +89,7 @@ def finish_request(response):
         "status": response.status_code,
         "duration_ms": duration_ms,
         "client": request.remote_addr,
-        "key_id": g.get("key_id"),
+        "key_id": caller.key_id if (caller := g.get("caller")) else None,
     }
     access_log.info(
         "%s %s %s %sms client=%s key=%s",

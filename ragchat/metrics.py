@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import request
 
 from ragchat.extensions import db
-from ragchat.keys import API_KEY_HEADER, key_is_valid
+from ragchat.keys import API_KEY_HEADER, authenticate
 from ragchat.problems import problem
 from ragchat.version import __version__
 
@@ -75,17 +75,19 @@ def init_pool_gauges(app, registry):
 
 
 def require_key(view):
-    """/metrics wants an API key: X-API-Key, or Authorization: Bearer as Prometheus sends."""
+    """/metrics wants an admin key: X-API-Key, or Authorization: Bearer as Prometheus sends.
+    The figures cover every tenant, so a tenant's read/write key does not see them."""
 
     @wraps(view)
     def guarded(*args, **kwargs):
         scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
         bearer = credentials.strip() if scheme.lower() == "bearer" else ""
         presented = request.headers.get(API_KEY_HEADER) or bearer
-        if not (presented and key_is_valid(presented)):
+        caller = authenticate(presented)
+        if caller is None or "admin" not in caller.scopes:
             return problem(
                 401,
-                f"A valid {API_KEY_HEADER} header or Bearer token is required.",
+                f"A valid admin key is required ({API_KEY_HEADER} header or Bearer token).",
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
         return view(*args, **kwargs)

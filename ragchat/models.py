@@ -7,8 +7,9 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     DateTime,
-    ForeignKey,
+    ForeignKeyConstraint,
     Index,
+    PrimaryKeyConstraint,
     String,
     Text,
     TypeDecorator,
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ragchat.extensions import db
 
 SENDERS = ("user", "ai", "system")
+SCOPES = ("read", "write", "admin")
+DEFAULT_TENANT = "default"
 
 
 def utcnow():
@@ -47,14 +50,21 @@ class UTCDateTime(TypeDecorator):
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
+# Every chat row carries its tenant and every key and index starts with it: a query can
+# only be written scoped, each is served by an index, and a distributed PostgreSQL (Citus)
+# can shard both tables by tenant_id with sessions and their messages side by side.
+
+
 class ChatSession(db.Model):
     __tablename__ = "chat_sessions"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id", name="pk_chat_sessions"),
         # The list query: one user's sessions, most recently active first.
-        Index("ix_chat_sessions_user_activity", "user_id", "updated_at", "id"),
+        Index("ix_chat_sessions_tenant_user_activity", "tenant_id", "user_id", "updated_at", "id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
     user_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(200))
     is_favorite: Mapped[bool] = mapped_column(default=False)
@@ -64,22 +74,30 @@ class ChatSession(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self):
-        return f"<ChatSession {self.id} user={self.user_id!r}>"
+        return f"<ChatSession {self.id} tenant={self.tenant_id!r} user={self.user_id!r}>"
 
 
 class ChatMessage(db.Model):
     __tablename__ = "chat_messages"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id", name="pk_chat_messages"),
+        ForeignKeyConstraint(
+            ["tenant_id", "session_id"],
+            ["chat_sessions.tenant_id", "chat_sessions.id"],
+            name="fk_chat_messages_session",
+            ondelete="CASCADE",
+        ),
         # Also the index behind listing a session's messages in order.
-        UniqueConstraint("session_id", "seq", name="uq_chat_messages_session_seq"),
+        UniqueConstraint(
+            "tenant_id", "session_id", "seq", name="uq_chat_messages_tenant_session_seq"
+        ),
         CheckConstraint("seq > 0", name="ck_chat_messages_seq_positive"),
         CheckConstraint(f"sender IN {SENDERS!r}", name="ck_chat_messages_sender"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    session_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("chat_sessions.id", ondelete="CASCADE")
-    )
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
+    session_id: Mapped[uuid.UUID]
     seq: Mapped[int]
     sender: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
@@ -88,3 +106,35 @@ class ChatMessage(db.Model):
 
     def __repr__(self):
         return f"<ChatMessage {self.session_id}#{self.seq} {self.sender}>"
+
+
+class ApiKey(db.Model):
+    """A client's key. Only a hash of the secret is kept; the secret is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in lists to tell keys apart
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(64))  # comma-separated, from SCOPES
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def scope_set(self):
+        return frozenset(self.scopes.split(","))
+
+    def state(self, now=None):
+        now = now or utcnow()
+        if self.revoked_at is not None and self.revoked_at <= now:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+    def __repr__(self):
+        return f"<ApiKey {self.id} {self.prefix} tenant={self.tenant_id!r}>"

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from ragchat.keys import key_id
+from ragchat.keys import hash_secret
 from ragchat.logs import RequestIdFilter, logging_config
 from tests.conftest import API_KEY
 
@@ -49,7 +49,7 @@ def test_one_line_per_request_with_key_id_never_secret_or_content(api, make_sess
     record = lines[0]
     assert (record.method, record.status, record.request_id) == ("POST", 201, "trace-7")
     assert record.path == f"/api/sessions/{session['id']}/messages"
-    assert record.key_id == key_id(API_KEY)
+    assert record.key_id == f"env_{hash_secret(API_KEY)[:12]}"
     assert record.client == "127.0.0.1"
     assert record.duration_ms >= 0
     assert API_KEY not in caplog.text

@@ -14,10 +14,12 @@ from ragchat.models import ChatMessage, ChatSession
 @pytest.fixture
 def stored_session(app):
     with app.app_context():
-        session = ChatSession(user_id="alice", title="t", last_seq=1)
+        session = ChatSession(tenant_id="t1", user_id="alice", title="t", last_seq=1)
         db.session.add(session)
         db.session.flush()
-        db.session.add(ChatMessage(session_id=session.id, seq=1, sender="user", content="hi"))
+        db.session.add(
+            ChatMessage(tenant_id="t1", session_id=session.id, seq=1, sender="user", content="hi")
+        )
         db.session.commit()
         yield session
         db.session.rollback()
@@ -38,14 +40,27 @@ def test_deleting_a_session_cascades_in_the_database(app, stored_session):
     ],
 )
 def test_database_rejects_broken_messages(app, stored_session, message):
-    db.session.add(ChatMessage(session_id=stored_session.id, content="x", **message))
+    db.session.add(
+        ChatMessage(tenant_id="t1", session_id=stored_session.id, content="x", **message)
+    )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+
+
+def test_message_needs_its_session_in_the_same_tenant(app, stored_session):
+    """The foreign key includes the tenant: a message cannot hang off another's session."""
+    db.session.add(
+        ChatMessage(tenant_id="t2", session_id=stored_session.id, seq=2, sender="user", content="x")
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()
 
 
 def test_message_needs_an_existing_session(app):
     with app.app_context():
-        db.session.add(ChatMessage(session_id=uuid.uuid4(), seq=1, sender="user", content="x"))
+        db.session.add(
+            ChatMessage(tenant_id="t1", session_id=uuid.uuid4(), seq=1, sender="user", content="x")
+        )
         with pytest.raises(IntegrityError):
             db.session.flush()
         db.session.rollback()
@@ -53,7 +68,7 @@ def test_message_needs_an_existing_session(app):
 
 def test_timestamps_read_back_as_aware_utc(app, stored_session):
     db.session.expire_all()
-    reloaded = db.session.get(ChatSession, stored_session.id)
+    reloaded = db.session.get(ChatSession, ("t1", stored_session.id))
     assert reloaded.created_at.tzinfo is not None
     assert reloaded.created_at.utcoffset().total_seconds() == 0
 

@@ -1,13 +1,16 @@
-"""The API-key check in front of every data route, and the brute-force guard beside it."""
+"""The key check in front of every data route: who is calling, for which tenant, with
+which scopes; and the brute-force guard beside it."""
 
 from functools import wraps
 
-from flask import current_app
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_smorest import abort
 
 from ragchat.extensions import limiter
-from ragchat.keys import API_KEY_HEADER, authenticated_key_id
+from ragchat.keys import API_KEY_HEADER, current_caller
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 # Failed authentications per client address: each guess at a key uses one up.
 auth_failure_limit = limiter.shared_limit(
@@ -15,17 +18,32 @@ auth_failure_limit = limiter.shared_limit(
     scope="auth-failures",
     key_func=get_remote_address,
     deduct_when=lambda response: response.status_code == 401,
-    exempt_when=lambda: authenticated_key_id() is not None,
+    exempt_when=lambda: current_caller() is not None,
     override_defaults=False,  # RATE_LIMIT applies as well
 )
 
 
-def require_api_key(view):
-    @auth_failure_limit
-    @wraps(view)
-    def guarded(*args, **kwargs):
-        if authenticated_key_id() is None:
-            abort(401, message=f"A valid {API_KEY_HEADER} header is required.")
-        return view(*args, **kwargs)
+def require_scope(scope=None):
+    """A valid key (401 otherwise) with `scope` (403 otherwise); by default `read` for
+    reads and `write` for everything else."""
 
-    return guarded
+    def decorator(view):
+        @auth_failure_limit
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            caller = current_caller()
+            if caller is None:
+                abort(401, message=f"A valid {API_KEY_HEADER} header is required.")
+            needed = scope or ("read" if request.method in READ_METHODS else "write")
+            if needed not in caller.scopes:
+                abort(403, message=f"This key lacks the '{needed}' scope.")
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+def current_tenant():
+    """The tenant every query of this request is scoped to."""
+    return current_caller().tenant

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
 from ragchat import chats
-from ragchat.api.auth import require_api_key
+from ragchat.api.auth import current_tenant, require_scope
 from ragchat.api.fields import JSONObject, Sender, Text
 from ragchat.api.pagination import PAGINATION_HEADERS_DOC, PageArgsSchema, pagination_headers
 from ragchat.api.parsing import ApiBlueprint
@@ -61,17 +61,19 @@ class MessageSchema(Schema):
 
 @blp.route("")
 class Messages(MethodView):
-    decorators = [require_api_key]
+    decorators = [require_scope()]
 
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, MessageSchema(many=True), headers=PAGINATION_HEADERS_DOC)
     def get(self, args, session_id):
         """List a session's messages, oldest first"""
-        page = chats.list_messages(session_id, page=args["page"], size=args["size"])
+        page = chats.list_messages(
+            current_tenant(), session_id, page=args["page"], size=args["size"]
+        )
         return page.items, pagination_headers(page)
 
     @blp.arguments(MessageCreateSchema)
     @blp.response(201, MessageSchema)
     def post(self, message, session_id):
         """Append a message to a session"""
-        return chats.append_message(session_id, **message)
+        return chats.append_message(current_tenant(), session_id, **message)

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
 from ragchat import chats
-from ragchat.api.auth import require_api_key
+from ragchat.api.auth import current_tenant, require_scope
 from ragchat.api.fields import StrictBoolean, Text
 from ragchat.api.messages import MessageSchema
 from ragchat.api.pagination import PAGINATION_HEADERS_DOC, PageArgsSchema, pagination_headers
@@ -68,13 +68,14 @@ class SessionDetailSchema(SessionSchema):
 
 @blp.route("")
 class Sessions(MethodView):
-    decorators = [require_api_key]
+    decorators = [require_scope()]
 
     @blp.arguments(SessionQueryArgsSchema, location="query")
     @blp.response(200, SessionSchema(many=True), headers=PAGINATION_HEADERS_DOC)
     def get(self, args):
         """List a user's sessions, most recently active first"""
         page = chats.list_sessions(
+            current_tenant(),
             args["user_id"],
             is_favorite=args.get("is_favorite"),
             page=args["page"],
@@ -86,33 +87,33 @@ class Sessions(MethodView):
     @blp.response(201, SessionSchema)
     def post(self, data):
         """Start a session"""
-        session = chats.create_session(**data)
+        session = chats.create_session(current_tenant(), **data)
         return session, {"Location": url_for("sessions.SessionItem", session_id=session.id)}
 
 
 @blp.route("/<uuid:session_id>")
 class SessionItem(MethodView):
-    decorators = [require_api_key]
+    decorators = [require_scope()]
 
     @blp.arguments(SessionReadArgsSchema, location="query")
     @blp.response(200, SessionDetailSchema)
     def get(self, args, session_id):
         """Read a session, optionally with its first page of messages"""
-        session = chats.get_session(session_id)
+        session = chats.get_session(current_tenant(), session_id)
         if args.get("include") == "messages":
             # A plain attribute for this response only; SessionDetailSchema skips it if unset.
-            session.messages = chats.list_messages(session_id).items
+            session.messages = chats.list_messages(current_tenant(), session_id).items
         return session
 
     @blp.arguments(SessionUpdateSchema)
     @blp.response(200, SessionSchema)
     def patch(self, changes, session_id):
         """Rename a session or mark it as a favorite"""
-        return chats.update_session(session_id, changes)
+        return chats.update_session(current_tenant(), session_id, changes)
 
     put = patch
 
     @blp.response(204)
     def delete(self, session_id):
         """Delete a session and all its messages"""
-        chats.delete_session(session_id)
+        chats.delete_session(current_tenant(), session_id)
