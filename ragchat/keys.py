@@ -26,7 +26,7 @@ from ragchat.extensions import db
 from ragchat.models import DEFAULT_TENANT, SCOPES, ApiKey, utcnow
 
 API_KEY_HEADER = "X-API-Key"
-SECRET_PREFIX = "rck_"
+SECRET_PREFIX = "rck_"  # noqa: S105 (the recognisable start of every key, not a secret)
 VISIBLE_PREFIX_LENGTH = 12  # "rck_" and 8 characters: enough to tell keys apart
 LAST_USED_EVERY_SECONDS = 60  # last_used_at is written at most this often per key
 
