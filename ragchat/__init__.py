@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ragchat.api import register_api
 from ragchat.api.openapi import SPEC_SETTINGS, ErrorResponsesPlugin
+from ragchat.cli import register_commands
 from ragchat.config import ROOT, framework_config, load_settings
 from ragchat.errors import register_error_handlers
 from ragchat.extensions import api, cors, db, limiter, migrate
@@ -47,6 +48,7 @@ def create_app(config=None):
     cors.init_app(app)
     register_api(api)
     register_error_handlers(app)
+    register_commands(app)
     init_security_headers(app)
     init_metrics(app)
     if settings["TRUSTED_PROXIES"]:
