@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from ragchat import create_app
 from ragchat.extensions import db, limiter
+from ragchat.keys import init_key_cache
 from ragchat.validators import database_uri
 
 API_KEY = "test-key-0123456789abcdef"
@@ -65,10 +66,12 @@ def app(database_url):
 
 @pytest.fixture(autouse=True)
 def empty_tables(request):
-    """Every test starts and ends with empty tables and fresh rate-limit counts."""
+    """Every test starts and ends with empty tables, fresh rate-limit counts and an empty
+    key cache."""
     yield
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
+        init_key_cache(app)
         with app.app_context():
             limiter.reset()
             db.session.remove()
@@ -112,3 +115,28 @@ def add_message(api):
         return response.json
 
     return add
+
+
+@pytest.fixture
+def issue_key(app):
+    """Store a key for a tenant and return its secret."""
+    from ragchat import keys
+
+    def issue(tenant, scopes=("read", "write"), **options):
+        with app.app_context():
+            _, secret = keys.issue_key(tenant, f"{tenant} key", scopes, **options)
+        return secret
+
+    return issue
+
+
+@pytest.fixture
+def as_key(app):
+    """A client that sends the given key on every request."""
+
+    def client_for(secret):
+        client = app.test_client()
+        client.environ_base["HTTP_X_API_KEY"] = secret
+        return client
+
+    return client_for
