@@ -84,12 +84,14 @@ def require_key(view):
         bearer = credentials.strip() if scheme.lower() == "bearer" else ""
         presented = request.headers.get(API_KEY_HEADER) or bearer
         caller = authenticate(presented)
-        if caller is None or "admin" not in caller.scopes:
+        if caller is None:
             return problem(
                 401,
-                f"A valid admin key is required ({API_KEY_HEADER} header or Bearer token).",
+                f"A valid {API_KEY_HEADER} header or Bearer token is required.",
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
+        if "admin" not in caller.scopes:
+            return problem(403, "Metrics cover every tenant: they need a key with 'admin'.")
         return view(*args, **kwargs)
 
     return guarded

@@ -95,6 +95,23 @@ def test_scrape_without_a_valid_key_is_refused(metrics_app, headers):
     assert "ragchat_info" not in response.text
 
 
+@pytest.mark.parametrize("scopes", [["read"], ["read", "write"]])
+def test_scrape_with_a_tenant_key_without_admin_is_forbidden(metrics_app, issue_key, scopes):
+    secret = issue_key("acme", scopes=scopes)
+    response = metrics_app.test_client().get("/metrics", headers={"X-API-Key": secret})
+    assert response.status_code == 403
+    assert response.mimetype == "application/problem+json"
+    assert "ragchat_info" not in response.text
+
+
+def test_scrape_with_a_stored_admin_key(metrics_app, issue_key):
+    secret = issue_key("acme", scopes=["admin"])
+    response = metrics_app.test_client().get(
+        "/metrics", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize(
     "headers",
     [
