@@ -7,12 +7,15 @@ import click
 from flask.cli import AppGroup
 
 from ragchat import keys
+from ragchat.api.fields import storable_problem
 from ragchat.chats import RecordNotFound
 from ragchat.models import SCOPES, utcnow
 
 TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 DURATION = re.compile(r"(\d+)\s*([mhdw])")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+LONGEST = timedelta(days=3650)  # as the API allows; also keeps dates inside the calendar
+KEY_ID = click.IntRange(min=1, max=2**31 - 1)  # the column's range: beyond it no key exists
 
 keys_cli = AppGroup("keys", help="Manage API keys (secrets are shown once, at creation).")
 
@@ -21,6 +24,16 @@ def tenant_name(ctx, param, value):
     if not TENANT.fullmatch(value):
         raise click.BadParameter("letters, digits, '_', '.', '-'; at most 64 characters")
     return value
+
+
+def key_name(ctx, param, value):
+    name = value.strip()
+    if not 1 <= len(name) <= 100:
+        raise click.BadParameter("1 to 100 characters")
+    problem = storable_problem(name)
+    if problem:
+        raise click.BadParameter(problem)
+    return name
 
 
 def scope_list(ctx, param, value):
@@ -37,12 +50,18 @@ def duration(ctx, param, value):
     match = DURATION.fullmatch(value.strip().lower())
     if not match or int(match[1]) == 0:
         raise click.BadParameter("a duration such as 30m, 12h, 90d or 2w")
-    return timedelta(**{UNITS[match[2]]: int(match[1])})
+    try:
+        length = timedelta(**{UNITS[match[2]]: int(match[1])})
+    except OverflowError:
+        length = LONGEST * 2
+    if length > LONGEST:
+        raise click.BadParameter("at most 3650 days")
+    return length
 
 
 @keys_cli.command("create")
 @click.option("--tenant", required=True, callback=tenant_name, help="Whose chats the key opens.")
-@click.option("--name", required=True, help="What the key is for, e.g. 'support bot'.")
+@click.option("--name", required=True, callback=key_name, help="What it is for: 'support bot'.")
 @click.option("--scopes", default="read,write", show_default=True, callback=scope_list)
 @click.option("--expires", callback=duration, help="Lifetime, e.g. 90d (default: none).")
 def create(tenant, name, scopes, expires):
@@ -81,7 +100,7 @@ def when(moment):
 
 
 @keys_cli.command("revoke")
-@click.argument("key_id", type=click.IntRange(min=1))
+@click.argument("key_id", type=KEY_ID)
 def revoke(key_id):
     """Revoke a key at once (other processes notice within API_KEY_CACHE_SECONDS)."""
     key = find(keys.revoke_key, key_id)
@@ -89,7 +108,7 @@ def revoke(key_id):
 
 
 @keys_cli.command("rotate")
-@click.argument("key_id", type=click.IntRange(min=1))
+@click.argument("key_id", type=KEY_ID)
 @click.option("--grace", callback=duration, help="Keep the old key working this long, e.g. 1h.")
 def rotate(key_id, grace):
     """Replace a key by a new one with the same tenant, name and scopes."""
@@ -105,6 +124,8 @@ def find(action, key_id, **options):
         return action(key_id, **options)
     except RecordNotFound:
         raise click.ClickException(f"There is no key {key_id}.") from None
+    except keys.KeyNotActive as error:
+        raise click.ClickException(str(error)) from None
 
 
 def register_commands(app):

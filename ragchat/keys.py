@@ -198,10 +198,18 @@ def revoke_key(key_id, tenant=None, at=None):
     return key
 
 
+class KeyNotActive(ValueError):
+    """Rotation would bring a revoked or expired key back to life."""
+
+
 def rotate_key(key_id, grace=None):
     """A new key with the same tenant, name, scopes and expiry; the old one is revoked now,
     or when `grace` (a timedelta) has passed."""
     old = get_key(key_id)
+    state = old.state()
+    if state != "active":
+        raise KeyNotActive(f"Key {key_id} is {state}; create a new key instead.")
+    revoke_at = utcnow() + grace if grace else None  # before anything is written
     new, secret = issue_key(old.tenant_id, old.name, old.scope_set, old.expires_at)
-    revoke_key(old.id, at=utcnow() + grace if grace else None)
+    revoke_key(old.id, at=revoke_at)
     return old, new, secret

@@ -163,3 +163,16 @@ def test_environment_keys_have_every_scope_in_the_default_tenant(app):
     assert caller.tenant == "default"
     assert caller.scopes == {"read", "write", "admin"}
     assert API_KEY not in caller.key_id
+
+
+@pytest.mark.parametrize(
+    "change", [{"revoked_at": utcnow()}, {"expires_at": utcnow() - timedelta(minutes=1)}]
+)
+def test_revoked_or_expired_keys_cannot_be_rotated_back_to_life(app, issue_key, change):
+    secret = issue_key("acme")
+    with app.app_context():
+        db.session.execute(update(ApiKey).values(**change))
+        db.session.commit()
+        with pytest.raises(keys.KeyNotActive):
+            keys.rotate_key(stored(app, secret).id)
+        assert len(keys.list_keys("acme")) == 1
