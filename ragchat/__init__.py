@@ -10,7 +10,7 @@ from ragchat.api.openapi import SPEC_SETTINGS, ErrorResponsesPlugin
 from ragchat.cli import register_commands
 from ragchat.config import ROOT, framework_config, load_settings
 from ragchat.errors import register_error_handlers
-from ragchat.extensions import api, cors, db, limiter, migrate
+from ragchat.extensions import api, cors, csrf, db, limiter, migrate
 from ragchat.keys import init_key_cache
 from ragchat.logs import init_request_logging, logging_config
 from ragchat.metrics import init_metrics
@@ -46,6 +46,7 @@ def create_app(config=None):
     limiter.init_app(app)
     limiter.request_filter(is_unlimited)
     cors.init_app(app)
+    csrf.init_app(app)
     register_api(api)
     register_error_handlers(app)
     register_commands(app)

@@ -32,11 +32,19 @@ class Page:
         return self.page < self.last_page
 
 
-def paginate(query, page, size):
-    """One page of `query` (which must already be ordered) and the total it pages over."""
+def paginate(query, page, size, *, rows=False):
+    """One page of `query` (which must already be ordered) and the total it pages over:
+    model objects, or with `rows` the selected columns as named rows."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(size).offset((page - 1) * size)).all()
+    result = db.session.execute(query.limit(size).offset((page - 1) * size))
+    items = result.all() if rows else result.scalars().all()
     return Page(items=list(items), total=total, page=page, size=size)
+
+
+def contains(column, text):
+    """Case-insensitive substring match, with the user's % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 def create_session(tenant, user_id, title=None):
@@ -54,15 +62,29 @@ def get_session(tenant, session_id):
     return session
 
 
-def list_sessions(tenant, user_id, *, is_favorite=None, page=1, size=20):
-    """A user's sessions, most recently active first."""
-    query = select(ChatSession).where(
-        ChatSession.tenant_id == tenant, ChatSession.user_id == user_id
-    )
+def list_sessions(tenant, user_id=None, *, is_favorite=None, title_contains=None, page=1, size=20):
+    """The tenant's sessions (or one user's), most recently active first."""
+    query = select(ChatSession).where(ChatSession.tenant_id == tenant)
+    if user_id is not None:
+        query = query.where(ChatSession.user_id == user_id)
     if is_favorite is not None:
         query = query.where(ChatSession.is_favorite == is_favorite)
+    if title_contains:
+        query = query.where(contains(ChatSession.title, title_contains))
     query = query.order_by(ChatSession.updated_at.desc(), ChatSession.id.desc())
     return paginate(query, page, size)
+
+
+def list_users(tenant, *, page=1, size=50):
+    """The tenant's end users with their session count and last activity, latest first."""
+    last_activity = func.max(ChatSession.updated_at).label("last_activity")
+    query = (
+        select(ChatSession.user_id, func.count().label("sessions"), last_activity)
+        .where(ChatSession.tenant_id == tenant)
+        .group_by(ChatSession.user_id)
+        .order_by(last_activity.desc(), ChatSession.user_id)
+    )
+    return paginate(query, page, size, rows=True)
 
 
 def update_session(tenant, session_id, changes):
@@ -97,7 +119,11 @@ def append_message(tenant, session_id, *, sender, content, context=None):
     seq = db.session.execute(
         update(ChatSession)
         .where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
-        .values(last_seq=ChatSession.last_seq + 1, updated_at=now)
+        .values(
+            last_seq=ChatSession.last_seq + 1,
+            message_count=ChatSession.message_count + 1,
+            updated_at=now,
+        )
         .returning(ChatSession.last_seq)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()

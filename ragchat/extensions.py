@@ -5,6 +5,7 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
 from ragchat.problems import ProblemApi
@@ -32,3 +33,4 @@ limiter = Limiter(
     key_func=rate_limit_key, default_limits=[lambda: current_app.config["RATE_LIMIT"]]
 )
 cors = CORS()
+csrf = CSRFProtect()  # the review UI's forms; the API is exempt (it takes no cookies)

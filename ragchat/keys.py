@@ -73,11 +73,18 @@ def rate_limit_key():
 
 
 def authenticate(presented):
-    if not presented:
+    """The caller for a key as presented in a request, or None."""
+    if not presented or len(presented) > 200:
         return None
-    caller = environment_caller(presented)
-    if caller is None and presented.startswith(SECRET_PREFIX) and len(presented) < 200:
-        caller = cache().lookup(hash_secret(presented))
+    # Only strings shaped like our keys are worth a lookup; anything else is an env key or wrong.
+    return authenticate_digest(hash_secret(presented), stored=presented.startswith(SECRET_PREFIX))
+
+
+def authenticate_digest(digest, stored=True):
+    """The caller for a key known by its hash (the review UI keeps only that), or None."""
+    caller = environment_caller(digest)
+    if caller is None and stored:
+        caller = cache().lookup(digest)
     if caller is None or not caller.is_live(utcnow()):
         return None
     if caller.stored_id is not None:
@@ -85,15 +92,16 @@ def authenticate(presented):
     return caller
 
 
-def environment_caller(presented):
-    """Compare against every API_KEY key in constant time, without short-circuiting."""
+def environment_caller(digest):
+    """Compare with every API_KEY key in constant time, without short-circuiting."""
     matched = None
     for key in current_app.config["API_KEYS"]:
-        if hmac.compare_digest(presented.encode(), key.encode()):
-            matched = key
+        key_digest = hash_secret(key)
+        if hmac.compare_digest(digest, key_digest):
+            matched = key_digest
     if matched is None:
         return None
-    return Caller(f"env_{hash_secret(matched)[:12]}", DEFAULT_TENANT, frozenset(SCOPES))
+    return Caller(f"env_{matched[:12]}", DEFAULT_TENANT, frozenset(SCOPES))
 
 
 class KeyCache:

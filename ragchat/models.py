@@ -59,8 +59,9 @@ class ChatSession(db.Model):
     __tablename__ = "chat_sessions"
     __table_args__ = (
         PrimaryKeyConstraint("tenant_id", "id", name="pk_chat_sessions"),
-        # The list query: one user's sessions, most recently active first.
+        # The list queries, most recently active first: one user's, and the whole tenant's.
         Index("ix_chat_sessions_tenant_user_activity", "tenant_id", "user_id", "updated_at", "id"),
+        Index("ix_chat_sessions_tenant_activity", "tenant_id", "updated_at", "id"),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(64))
@@ -70,6 +71,8 @@ class ChatSession(db.Model):
     is_favorite: Mapped[bool] = mapped_column(default=False)
     # The highest seq handed out so far; appends increment it under the row lock.
     last_seq: Mapped[int] = mapped_column(default=0)
+    # Kept by the same statements that add and remove messages: lists show it for free.
+    message_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

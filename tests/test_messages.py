@@ -73,6 +73,14 @@ def test_seq_numbers_each_session_from_one(api, make_session, add_message):
     assert add_message(second["id"])["seq"] == 1
 
 
+def test_append_counts_the_sessions_messages(api, make_session, add_message):
+    session, other = make_session(), make_session()
+    for _ in range(3):
+        add_message(session["id"])
+    assert api.get(f"/api/sessions/{session['id']}").json["message_count"] == 3
+    assert api.get(f"/api/sessions/{other['id']}").json["message_count"] == 0
+
+
 def test_append_bumps_session_activity(api, make_session, add_message):
     session = make_session()
     message = add_message(session["id"])

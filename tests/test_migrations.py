@@ -66,6 +66,7 @@ def test_tenant_migration_keeps_existing_chats_in_the_default_tenant(tmp_path):
         session = client.get(f"/api/sessions/{session_id}", headers=headers).json
         messages = client.get(f"/api/sessions/{session_id}/messages", headers=headers).json
         assert (session["title"], session["is_favorite"]) == ("Before", True)
+        assert session["message_count"] == 1  # counted by 0003 from the stored messages
         assert [(m["seq"], m["content"], m["context"]) for m in messages] == [
             (1, "kept", {"chunks": [{"text": "x"}]})
         ]

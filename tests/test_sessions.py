@@ -12,7 +12,16 @@ def test_create_session_returns_it_with_defaults(api):
 
     assert response.status_code == 201
     body = response.json
-    assert set(body) == {"id", "user_id", "title", "is_favorite", "created_at", "updated_at"}
+    assert set(body) == {
+        "id",
+        "user_id",
+        "title",
+        "is_favorite",
+        "message_count",
+        "created_at",
+        "updated_at",
+    }
+    assert body["message_count"] == 0
     assert uuid.UUID(body["id"])
     assert body["user_id"] == "alice"
     assert body["title"] == "New chat"
@@ -196,3 +205,23 @@ def count_rows(app, table):
 
     with app.app_context():
         return db.session.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+
+
+def test_list_and_users_service_functions_filter_within_the_tenant(app, make_session):
+    """The review UI's queries: tenant-wide list, title search, users with counts."""
+    from ragchat import chats
+
+    make_session("alice", title="Refund 100%")
+    make_session("alice", title="Shipping")
+    make_session("bob", title="refund_status")
+    with app.app_context():
+        titles = [s.title for s in chats.list_sessions("default", title_contains="REFUND").items]
+        literal = [s.title for s in chats.list_sessions("default", title_contains="100%").items]
+        underscore = [s.title for s in chats.list_sessions("default", title_contains="d_s").items]
+        users = chats.list_users("default").items
+        assert chats.list_sessions("other-tenant").items == []
+    assert sorted(titles) == ["Refund 100%", "refund_status"]
+    assert literal == ["Refund 100%"]
+    assert underscore == ["refund_status"]
+    assert [(u.user_id, u.sessions) for u in users] == [("bob", 1), ("alice", 2)]
+    assert users[0].last_activity.tzinfo is not None

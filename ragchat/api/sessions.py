@@ -53,6 +53,7 @@ class SessionSchema(Schema):
     user_id = fields.String()
     title = fields.String()
     is_favorite = fields.Boolean()
+    message_count = fields.Integer(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(
         dump_only=True, metadata={"description": "Last activity: creation or newest message."}
