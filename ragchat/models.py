@@ -15,6 +15,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sa_text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +23,7 @@ from ragchat.extensions import db
 
 SENDERS = ("user", "ai", "system")
 SCOPES = ("read", "write", "admin")
+RATINGS = ("up", "down")
 DEFAULT_TENANT = "default"
 
 
@@ -73,6 +75,8 @@ class ChatSession(db.Model):
     last_seq: Mapped[int] = mapped_column(default=0)
     # Kept by the same statements that add and remove messages: lists show it for free.
     message_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The client's own string pairs ("metadata" is taken on declarative classes).
+    meta: Mapped[dict] = mapped_column("metadata", JSONDocument, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -96,6 +100,16 @@ class ChatMessage(db.Model):
         ),
         CheckConstraint("seq > 0", name="ck_chat_messages_seq_positive"),
         CheckConstraint(f"sender IN {SENDERS!r}", name="ck_chat_messages_sender"),
+        CheckConstraint(f"feedback_rating IN {RATINGS!r}", name="ck_chat_messages_rating"),
+        # Finding chats with feedback (has_feedback=down) touches only rated messages.
+        Index(
+            "ix_chat_messages_feedback",
+            "tenant_id",
+            "feedback_rating",
+            "session_id",
+            postgresql_where="feedback_rating IS NOT NULL",
+            sqlite_where=sa_text("feedback_rating IS NOT NULL"),
+        ),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(64))
@@ -105,10 +119,42 @@ class ChatMessage(db.Model):
     sender: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
     context: Mapped[dict] = mapped_column(JSONDocument, default=dict)
+    meta: Mapped[dict] = mapped_column("metadata", JSONDocument, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    feedback_rating: Mapped[str | None] = mapped_column(String(4))
+    feedback_comment: Mapped[str | None] = mapped_column(Text)
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def feedback(self):
+        if self.feedback_rating is None:
+            return None
+        return {
+            "rating": self.feedback_rating,
+            "comment": self.feedback_comment,
+            "created_at": self.feedback_at,
+        }
 
     def __repr__(self):
         return f"<ChatMessage {self.session_id}#{self.seq} {self.sender}>"
+
+
+class IdempotentRequest(db.Model):
+    """A POST made with an Idempotency-Key, and the answer it got, for replaying retries."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "key", name="pk_idempotent_requests"),
+        Index("ix_idempotent_requests_created_at", "created_at"),  # for purging old ones
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # method, path and body, hashed
+    status: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiKey(db.Model):
