@@ -1,44 +1,20 @@
-"""Queries and rules over sessions and messages: the one place that knows how a session
-is found, paged and changed. The API and the review UI both call these functions."""
+"""Queries and rules over sessions: the one place that knows how a session is found,
+scoped, filtered, paged and changed. The API and the review UI both call these functions;
+every one takes the caller's tenant first."""
 
-from dataclasses import dataclass
-
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, tuple_
 
 from ragchat.extensions import db
-from ragchat.models import ChatMessage, ChatSession, utcnow
+from ragchat.models import ChatMessage, ChatSession
+from ragchat.pages import InvalidInput, decode_cursor, encode_cursor, paginate, window
 
 DEFAULT_TITLE = "New chat"
 EDITABLE_SESSION_FIELDS = ("title", "is_favorite")
+MAX_METADATA_KEYS = 16
 
 
 class RecordNotFound(LookupError):
     """The record does not exist (or is not the caller's to see)."""
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    total: int
-    page: int
-    size: int
-
-    @property
-    def last_page(self):
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def has_next(self):
-        return self.page < self.last_page
-
-
-def paginate(query, page, size, *, rows=False):
-    """One page of `query` (which must already be ordered) and the total it pages over:
-    model objects, or with `rows` the selected columns as named rows."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    result = db.session.execute(query.limit(size).offset((page - 1) * size))
-    items = result.all() if rows else result.scalars().all()
-    return Page(items=list(items), total=total, page=page, size=size)
 
 
 def contains(column, text):
@@ -47,8 +23,10 @@ def contains(column, text):
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
-def create_session(tenant, user_id, title=None):
-    session = ChatSession(tenant_id=tenant, user_id=user_id, title=title or DEFAULT_TITLE)
+def create_session(tenant, user_id, title=None, metadata=None):
+    session = ChatSession(
+        tenant_id=tenant, user_id=user_id, title=title or DEFAULT_TITLE, meta=metadata or {}
+    )
     db.session.add(session)
     db.session.commit()
     return session
@@ -62,8 +40,10 @@ def get_session(tenant, session_id):
     return session
 
 
-def list_sessions(tenant, user_id=None, *, is_favorite=None, title_contains=None, page=1, size=20):
-    """The tenant's sessions (or one user's), most recently active first."""
+def session_query(
+    tenant, user_id=None, *, is_favorite=None, title_contains=None, metadata=None, has_feedback=None
+):
+    """The tenant's sessions matching every filter given, most recently active first."""
     query = select(ChatSession).where(ChatSession.tenant_id == tenant)
     if user_id is not None:
         query = query.where(ChatSession.user_id == user_id)
@@ -71,8 +51,39 @@ def list_sessions(tenant, user_id=None, *, is_favorite=None, title_contains=None
         query = query.where(ChatSession.is_favorite == is_favorite)
     if title_contains:
         query = query.where(contains(ChatSession.title, title_contains))
-    query = query.order_by(ChatSession.updated_at.desc(), ChatSession.id.desc())
-    return paginate(query, page, size)
+    for key, value in (metadata or {}).items():
+        query = query.where(ChatSession.meta[key].as_string() == value)
+    if has_feedback is not None:
+        rated = ChatMessage.feedback_rating.is_not(None)
+        if has_feedback != "any":
+            rated = ChatMessage.feedback_rating == has_feedback
+        query = query.where(
+            exists().where(
+                ChatMessage.tenant_id == ChatSession.tenant_id,
+                ChatMessage.session_id == ChatSession.id,
+                rated,
+            )
+        )
+    return query.order_by(ChatSession.updated_at.desc(), ChatSession.id.desc())
+
+
+def list_sessions(tenant, user_id=None, *, page=1, size=20, **filters):
+    """A numbered page of the tenant's (or one user's) sessions; filters as session_query."""
+    return paginate(session_query(tenant, user_id, **filters), page, size)
+
+
+def session_window(tenant, user_id=None, *, cursor=None, limit=20, **filters):
+    """The sessions after `cursor` (or the first ones): a keyset page on the activity index,
+    as fast at any depth. Returns the window and the cursor for the next one (or None)."""
+    query = session_query(tenant, user_id, **filters)
+    if cursor:
+        activity, session_id = decode_cursor(cursor)
+        query = query.where(
+            tuple_(ChatSession.updated_at, ChatSession.id) < tuple_(activity, session_id)
+        )
+    found = window(query, limit)
+    last = found.items[-1] if found.has_more else None
+    return found, last and encode_cursor(last.updated_at, last.id)
 
 
 def list_users(tenant, *, page=1, size=50):
@@ -88,13 +99,25 @@ def list_users(tenant, *, page=1, size=50):
 
 
 def update_session(tenant, session_id, changes):
-    """Rename or (un)favorite. Not activity: `updated_at` moves only with new messages."""
+    """Rename, (un)favorite, merge metadata (a None value removes the key). Not activity:
+    `updated_at` moves only with new messages."""
     session = get_session(tenant, session_id)
     for field in EDITABLE_SESSION_FIELDS:
         if field in changes:
             setattr(session, field, changes[field])
+    if "metadata" in changes:
+        session.meta = merged_metadata(session.meta, changes["metadata"])
     db.session.commit()
     return session
+
+
+def merged_metadata(current, changes):
+    merged = {**current, **changes}
+    merged = {key: value for key, value in merged.items() if value is not None}
+    if len(merged) > MAX_METADATA_KEYS:
+        db.session.rollback()
+        raise InvalidInput("metadata", f"At most {MAX_METADATA_KEYS} keys, after merging.")
+    return merged
 
 
 def delete_session(tenant, session_id):
@@ -108,48 +131,12 @@ def delete_session(tenant, session_id):
     db.session.commit()
 
 
-def append_message(tenant, session_id, *, sender, content, context=None):
-    """Add a message at the end of a session.
-
-    The UPDATE takes the session's row lock, so concurrent appends to one session queue
-    up there and each gets the next `seq`; the lock also keeps a concurrent delete from
-    orphaning the message. It bumps the session's activity time in the same statement.
-    """
-    now = utcnow()
-    seq = db.session.execute(
-        update(ChatSession)
-        .where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
-        .values(
-            last_seq=ChatSession.last_seq + 1,
-            message_count=ChatSession.message_count + 1,
-            updated_at=now,
-        )
-        .returning(ChatSession.last_seq)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if seq is None:
-        db.session.rollback()
-        raise RecordNotFound("Session not found.")
-    message = ChatMessage(
-        tenant_id=tenant,
-        session_id=session_id,
-        seq=seq,
-        sender=sender,
-        content=content,
-        context=context or {},
-        created_at=now,
-    )
-    db.session.add(message)
+def erase_user(tenant, user_id):
+    """Delete every session (and so every message) of one end user; say how many."""
+    counts = db.session.scalars(
+        delete(ChatSession)
+        .where(ChatSession.tenant_id == tenant, ChatSession.user_id == user_id)
+        .returning(ChatSession.message_count)
+    ).all()
     db.session.commit()
-    return message
-
-
-def list_messages(tenant, session_id, *, page=1, size=20):
-    """A session's messages, oldest first."""
-    get_session(tenant, session_id)
-    query = (
-        select(ChatMessage)
-        .where(ChatMessage.tenant_id == tenant, ChatMessage.session_id == session_id)
-        .order_by(ChatMessage.seq)
-    )
-    return paginate(query, page, size)
+    return {"user_id": user_id, "sessions_deleted": len(counts), "messages_deleted": sum(counts)}

@@ -1,18 +1,37 @@
-"""Error handlers: problem+json for the API, plain pages for everything else."""
+"""Error handlers: problem+json for the API, pages in the review UI's look for browsers."""
 
-from flask import current_app, request
+from flask import current_app, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    NotFound,
+    ServiceUnavailable,
+    UnprocessableEntity,
+)
 
 from ragchat.chats import RecordNotFound
+from ragchat.pages import InvalidInput
 from ragchat.problems import field_errors, problem
 
 DATABASE_DOWN = "The database is unavailable; try again shortly."
+
+# What a person in a browser can do about each error (werkzeug's texts speak to developers).
+PAGE_MESSAGES = {
+    403: "Your API key does not allow this. Changing chats needs a key with the write scope.",
+    404: "There is nothing here: the address is wrong, or the chat was deleted.",
+    429: "Too many attempts from your address. Wait a minute, then try again.",
+    500: "Something went wrong on our side. It has been logged; try again shortly.",
+    503: DATABASE_DOWN,
+}
+FORM_EXPIRED = "This form has expired or came from another site. Go back, reload and try again."
 
 
 def register_error_handlers(app):
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(RecordNotFound, handle_not_found)
+    app.register_error_handler(InvalidInput, handle_invalid_input)
     app.register_error_handler(Exception, handle_unexpected)
 
 
@@ -21,8 +40,10 @@ def wants_problem():
 
 
 def handle_http_exception(error):
-    if error.code is None or error.code < 400 or not wants_problem():
+    if error.code is None or error.code < 400:
         return error
+    if not wants_problem():
+        return error_page(error)
     data = getattr(error, "data", None) or {}
     errors = field_errors(data.get("messages"))
     if errors:
@@ -37,6 +58,17 @@ def handle_http_exception(error):
     return problem(error.code, detail, errors=errors, headers=headers)
 
 
+def handle_invalid_input(error):
+    """A rule only the data could check (a cursor, metadata after merging): 422."""
+    return handle_http_exception(validation_failed({error.field: [str(error)]}))
+
+
+def validation_failed(errors):
+    failure = UnprocessableEntity()
+    failure.data = {"messages": {"json": errors}}
+    return failure
+
+
 def handle_not_found(error):
     return handle_http_exception(NotFound(str(error)))
 
@@ -49,8 +81,22 @@ def handle_unexpected(error):
         current_app.logger.warning("database unavailable: %s", type(error.orig).__name__)
         if wants_problem():
             return problem(503, DATABASE_DOWN, headers={"Retry-After": "5"})
-        return InternalServerError(DATABASE_DOWN)
+        return error_page(ServiceUnavailable(retry_after=5))
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     if wants_problem():
         return problem(500, "An unexpected error occurred.")
-    return InternalServerError()
+    return error_page(InternalServerError())
+
+
+def error_page(error):
+    """The error as a page in the review UI's look, with its status and headers (Allow,
+    Retry-After). It is drawn without the database, which may be what failed."""
+    if isinstance(error, CSRFError):
+        message = FORM_EXPIRED
+    else:
+        message = PAGE_MESSAGES.get(error.code, error.description)
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+    html = render_template(
+        "errors/error.html", status=error.code, title=error.name, message=message
+    )
+    return html, error.code, headers

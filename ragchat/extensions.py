@@ -5,6 +5,7 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -15,8 +16,23 @@ class Base(DeclarativeBase):
     pass
 
 
-# Objects stay readable after commit without another SELECT per attribute.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+class HoldableSession(Session):
+    """A session whose commits can be held back (flushed only) while info["hold_commit"]
+    is set, so a wrapper can add its own writes to the same transaction as a view's
+    (an idempotent request's record and answer, with what the request wrote)."""
+
+    def commit(self):
+        if self.info.get("hold_commit"):
+            self.flush()
+        else:
+            super().commit()
+
+
+db = SQLAlchemy(
+    model_class=Base,
+    # expire_on_commit off: objects stay readable after commit without another SELECT.
+    session_options={"expire_on_commit": False, "class_": HoldableSession},
+)
 migrate = Migrate()
 api = ProblemApi()
 

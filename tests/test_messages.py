@@ -27,7 +27,18 @@ def test_append_returns_the_message(api, make_session):
 
     assert response.status_code == 201
     body = response.json
-    assert set(body) == {"id", "session_id", "seq", "sender", "content", "context", "created_at"}
+    assert set(body) == {
+        "id",
+        "session_id",
+        "seq",
+        "sender",
+        "content",
+        "context",
+        "metadata",
+        "feedback",
+        "created_at",
+    }
+    assert (body["metadata"], body["feedback"]) == ({}, None)
     assert uuid.UUID(body["id"])
     assert body["session_id"] == session["id"]
     assert body["seq"] == 1

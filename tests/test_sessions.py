@@ -18,6 +18,7 @@ def test_create_session_returns_it_with_defaults(api):
         "title",
         "is_favorite",
         "message_count",
+        "metadata",
         "created_at",
         "updated_at",
     }

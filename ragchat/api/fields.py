@@ -1,5 +1,7 @@
 """Marshmallow fields for what the database must be able to store."""
 
+import re
+
 from marshmallow import ValidationError, fields
 
 from ragchat.models import SENDERS
@@ -82,3 +84,45 @@ def json_problem(value, depth):
         if problem:
             return problem
     return None
+
+
+METADATA_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+MAX_METADATA_KEYS = 16
+MAX_METADATA_VALUE = 512
+
+
+class Metadata(fields.Dict):
+    """The client's own string pairs: at most 16 keys of up to 64 characters (letters,
+    digits, _ . : -), string values of up to 512 characters, as hosted chat APIs allow.
+    With `removable`, a null value asks for the key to be removed (PATCH)."""
+
+    def __init__(self, *, removable=False, **kwargs):
+        self.removable = removable
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault(
+            "example", {"model": "gpt-4o-mini", "retriever": "bm25+embeddings"}
+        )
+        super().__init__(keys=fields.String(), values=fields.String(allow_none=removable), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("Must be a JSON object.")
+        if len(value) > MAX_METADATA_KEYS:
+            raise ValidationError(f"At most {MAX_METADATA_KEYS} keys.")
+        for key, item in value.items():
+            problem = metadata_problem(key, item, self.removable)
+            if problem:
+                raise ValidationError(f"{key[:64]!r}: {problem}")
+        return dict(value)
+
+
+def metadata_problem(key, value, removable=False):
+    if not METADATA_KEY.fullmatch(key):
+        return "keys are 1-64 letters, digits, '_', '.', ':' or '-'."
+    if value is None and removable:
+        return None
+    if not isinstance(value, str):
+        return "values are strings (null removes a key)." if removable else "values are strings."
+    if len(value) > MAX_METADATA_VALUE:
+        return f"values are at most {MAX_METADATA_VALUE} characters."
+    return storable_problem(value)

@@ -1,15 +1,25 @@
-"""Messages of a session: append, and read in order."""
+"""Messages of a session: append (one or a batch), read in order, read or delete one."""
 
 from flask.views import MethodView
 from marshmallow import Schema, fields
-from marshmallow.validate import Length, OneOf
+from marshmallow.validate import Length, OneOf, Range
 
-from ragchat import chats
+from ragchat import transcripts
 from ragchat.api.auth import current_tenant, require_scope
-from ragchat.api.fields import JSONObject, Sender, Text
-from ragchat.api.pagination import PAGINATION_HEADERS_DOC, PageArgsSchema, pagination_headers
+from ragchat.api.fields import JSONObject, Metadata, Sender, Text
+from ragchat.api.idempotency import idempotent
+from ragchat.api.pagination import (
+    DEFAULT_SIZE,
+    PAGINATION_HEADERS_DOC,
+    PageArgsSchema,
+    limit_field,
+    pagination_headers,
+    window_headers,
+)
 from ragchat.api.parsing import ApiBlueprint
-from ragchat.models import SENDERS
+from ragchat.models import RATINGS, SENDERS
+
+MAX_BATCH = 100
 
 blp = ApiBlueprint(
     "messages",
@@ -47,6 +57,43 @@ class MessageCreateSchema(Schema):
             "example": CONTEXT_EXAMPLE,
         },
     )
+    metadata = Metadata(
+        load_default=dict,
+        metadata={
+            "description": "Your own string pairs, e.g. model, prompt_tokens, "
+            "completion_tokens, latency_ms, retriever.",
+            "example": {"model": "gpt-4o-mini", "prompt_tokens": "812", "latency_ms": "930"},
+        },
+    )
+
+
+class MessageBatchSchema(Schema):
+    messages = fields.List(
+        fields.Nested(MessageCreateSchema),
+        required=True,
+        validate=Length(min=1, max=MAX_BATCH),
+        metadata={"description": f"1 to {MAX_BATCH} messages, stored all or none, in order."},
+    )
+
+
+class MessageQueryArgsSchema(PageArgsSchema):
+    after = fields.Integer(
+        validate=Range(min=0), metadata={"description": "Keyset paging: messages after this seq."}
+    )
+    before = fields.Integer(
+        validate=Range(min=1), metadata={"description": "Keyset paging: messages before this seq."}
+    )
+    limit = limit_field()
+    order = fields.String(
+        validate=OneOf(["asc", "desc"]),
+        metadata={"description": "Keyset paging: asc (oldest first, default) or desc."},
+    )
+
+
+class FeedbackSchema(Schema):
+    rating = fields.String(validate=OneOf(RATINGS))
+    comment = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
 
 
 class MessageSchema(Schema):
@@ -56,24 +103,75 @@ class MessageSchema(Schema):
     sender = fields.String(validate=OneOf(SENDERS))
     content = fields.String()
     context = fields.Dict(metadata={"example": CONTEXT_EXAMPLE})
+    metadata = fields.Dict(attribute="meta")
+    feedback = fields.Nested(FeedbackSchema, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
+
+
+class MessageBatchResultSchema(Schema):
+    messages = fields.List(fields.Nested(MessageSchema))
+
+
+KEYSET_ARGS = ("after", "before", "limit", "order")
 
 
 @blp.route("")
 class Messages(MethodView):
     decorators = [require_scope()]
 
-    @blp.arguments(PageArgsSchema, location="query")
+    @blp.arguments(MessageQueryArgsSchema, location="query")
     @blp.response(200, MessageSchema(many=True), headers=PAGINATION_HEADERS_DOC)
     def get(self, args, session_id):
-        """List a session's messages, oldest first"""
-        page = chats.list_messages(
-            current_tenant(), session_id, page=args["page"], size=args["size"]
+        """List a session's messages in order, by page or by seq"""
+        if not any(name in args for name in KEYSET_ARGS):
+            page = transcripts.list_messages(
+                current_tenant(), session_id, page=args["page"], size=args["size"]
+            )
+            return page.items, pagination_headers(page)
+        descending = args.get("order") == "desc"
+        found = transcripts.message_window(
+            current_tenant(),
+            session_id,
+            after=args.get("after"),
+            before=args.get("before"),
+            limit=args.get("limit", DEFAULT_SIZE),
+            descending=descending,
         )
-        return page.items, pagination_headers(page)
+        last = found.items[-1].seq if found.items else None
+        position = {"before": last} if descending else {"after": last}
+        return found.items, window_headers(found.has_more, **position)
 
+    @idempotent
     @blp.arguments(MessageCreateSchema)
     @blp.response(201, MessageSchema)
     def post(self, message, session_id):
         """Append a message to a session"""
-        return chats.append_message(current_tenant(), session_id, **message)
+        return transcripts.append_message(current_tenant(), session_id, **message)
+
+
+@blp.route("/batch")
+class MessageBatch(MethodView):
+    decorators = [require_scope()]
+
+    @idempotent
+    @blp.arguments(MessageBatchSchema)
+    @blp.response(201, MessageBatchResultSchema)
+    def post(self, batch, session_id):
+        """Append up to 100 messages at once: all or none, with consecutive seqs"""
+        stored = transcripts.append_messages(current_tenant(), session_id, batch["messages"])
+        return {"messages": stored}
+
+
+@blp.route("/<uuid:message_id>")
+class MessageItem(MethodView):
+    decorators = [require_scope()]
+
+    @blp.response(200, MessageSchema)
+    def get(self, session_id, message_id):
+        """Read one message"""
+        return transcripts.get_message(current_tenant(), session_id, message_id)
+
+    @blp.response(204)
+    def delete(self, session_id, message_id):
+        """Delete one message (the others keep their seqs)"""
+        transcripts.delete_message(current_tenant(), session_id, message_id)

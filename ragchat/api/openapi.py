@@ -39,7 +39,9 @@ class ErrorResponsesPlugin(BasePlugin):
         for operation in (operations or {}).values():
             codes = [503]
             if operation.get("security") != []:
-                codes.append(401)
+                codes += [401, 403, 429]
+            if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+                codes.append(409)
             if "{" in path:
                 codes.append(404)
             if "requestBody" in operation:

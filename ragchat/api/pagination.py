@@ -60,3 +60,23 @@ def page_url(number, size):
     return url_for(
         request.endpoint, **request.view_args, **args, page=number, size=size, _external=True
     )
+
+
+def window_headers(has_more, **next_position):
+    """Headers for a keyset page: `Link: rel="next"` (with the position to continue from)
+    while more follow, and `X-Pagination` saying whether they do."""
+    headers = {"X-Pagination": json.dumps({"has_more": has_more})}
+    if has_more:
+        args = {k: v for k, v in request.args.lists() if k not in ("page", "size", *next_position)}
+        url = url_for(
+            request.endpoint, **request.view_args, **args, **next_position, _external=True
+        )
+        headers["Link"] = f'<{url}>; rel="next"'
+    return headers
+
+
+def limit_field():
+    return fields.Integer(
+        validate=Range(min=1, max=MAX_SIZE),
+        metadata={"description": "Keyset paging: items per page (1-100; default 20)."},
+    )

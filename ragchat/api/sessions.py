@@ -1,15 +1,26 @@
 """Chat sessions: create, list a user's, read, rename or favorite, delete."""
 
-from flask import url_for
+import re
+
+from flask import request, url_for
 from flask.views import MethodView
+from flask_smorest import abort
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
-from ragchat import chats
+from ragchat import chats, transcripts
 from ragchat.api.auth import current_tenant, require_scope
-from ragchat.api.fields import StrictBoolean, Text
+from ragchat.api.fields import Metadata, StrictBoolean, Text, metadata_problem
+from ragchat.api.idempotency import idempotent
 from ragchat.api.messages import MessageSchema
-from ragchat.api.pagination import PAGINATION_HEADERS_DOC, PageArgsSchema, pagination_headers
+from ragchat.api.pagination import (
+    DEFAULT_SIZE,
+    PAGINATION_HEADERS_DOC,
+    PageArgsSchema,
+    limit_field,
+    pagination_headers,
+    window_headers,
+)
 from ragchat.api.parsing import ApiBlueprint
 
 blp = ApiBlueprint(
@@ -29,16 +40,54 @@ def title_field(**kwargs):
 class SessionCreateSchema(Schema):
     user_id = Text(required=True, validate=Length(min=1, max=255), metadata=USER_ID)
     title = title_field(metadata={"description": f'Defaults to "{chats.DEFAULT_TITLE}".'})
+    metadata = Metadata(load_default=dict)
 
 
 class SessionUpdateSchema(Schema):
     title = title_field()
     is_favorite = StrictBoolean()
+    metadata = Metadata(
+        removable=True,
+        metadata={"description": "Merged into the session's metadata; null removes a key."},
+    )
 
 
 class SessionQueryArgsSchema(PageArgsSchema):
     user_id = Text(required=True, validate=Length(min=1, max=255), metadata=USER_ID)
     is_favorite = fields.Boolean()
+    has_feedback = fields.String(
+        validate=OneOf(["up", "down", "any"]),
+        metadata={"description": "Only sessions with a message rated so (any: rated at all)."},
+    )
+    cursor = Text(
+        validate=Length(max=500),
+        metadata={"description": "Keyset paging: the cursor from the previous Link rel=next."},
+    )
+    limit = limit_field()
+
+
+METADATA_FILTER_DOC = {
+    "in": "query",
+    "name": "metadata",
+    "style": "deepObject",
+    "explode": True,
+    "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+    "description": "metadata[key]=value: only sessions whose metadata has that value.",
+}
+METADATA_FILTER = re.compile(r"metadata\[(.*)\]")
+
+
+def metadata_filters():
+    """The metadata[key]=value pairs of the query string, checked like metadata itself."""
+    filters = {}
+    for name, value in request.args.items():
+        match = METADATA_FILTER.fullmatch(name)
+        if match:
+            problem = metadata_problem(match[1], value)
+            if problem:
+                abort(422, messages={"query": {name: [problem]}})
+            filters[match[1]] = value
+    return filters
 
 
 class SessionReadArgsSchema(Schema):
@@ -54,6 +103,7 @@ class SessionSchema(Schema):
     title = fields.String()
     is_favorite = fields.Boolean()
     message_count = fields.Integer(dump_only=True)
+    metadata = fields.Dict(attribute="meta", metadata={"example": {"model": "gpt-4o-mini"}})
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(
         dump_only=True, metadata={"description": "Last activity: creation or newest message."}
@@ -73,17 +123,29 @@ class Sessions(MethodView):
 
     @blp.arguments(SessionQueryArgsSchema, location="query")
     @blp.response(200, SessionSchema(many=True), headers=PAGINATION_HEADERS_DOC)
+    @blp.doc(parameters=[METADATA_FILTER_DOC])
     def get(self, args):
         """List a user's sessions, most recently active first"""
+        filters = {
+            "is_favorite": args.get("is_favorite"),
+            "has_feedback": args.get("has_feedback"),
+            "metadata": metadata_filters(),
+        }
+        if "cursor" in args or "limit" in args:
+            found, cursor = chats.session_window(
+                current_tenant(),
+                args["user_id"],
+                cursor=args.get("cursor"),
+                limit=args.get("limit", DEFAULT_SIZE),
+                **filters,
+            )
+            return found.items, window_headers(found.has_more, cursor=cursor)
         page = chats.list_sessions(
-            current_tenant(),
-            args["user_id"],
-            is_favorite=args.get("is_favorite"),
-            page=args["page"],
-            size=args["size"],
+            current_tenant(), args["user_id"], page=args["page"], size=args["size"], **filters
         )
         return page.items, pagination_headers(page)
 
+    @idempotent
     @blp.arguments(SessionCreateSchema)
     @blp.response(201, SessionSchema)
     def post(self, data):
@@ -103,7 +165,7 @@ class SessionItem(MethodView):
         session = chats.get_session(current_tenant(), session_id)
         if args.get("include") == "messages":
             # A plain attribute for this response only; SessionDetailSchema skips it if unset.
-            session.messages = chats.list_messages(current_tenant(), session_id).items
+            session.messages = transcripts.list_messages(current_tenant(), session_id).items
         return session
 
     @blp.arguments(SessionUpdateSchema)
