@@ -88,3 +88,28 @@ def test_doc_pages_load_their_scripts_from_this_server(client, page, asset):
     script = client.get(asset)
     assert script.status_code == 200
     assert len(script.data) > 100_000
+
+
+def test_data_posts_document_the_idempotency_key(spec):
+    for path in (
+        "/api/sessions",
+        "/api/sessions/{session_id}/messages",
+        "/api/sessions/{session_id}/messages/batch",
+    ):
+        operation = spec["paths"][path]["post"]
+        names = [p["name"] for p in operation.get("parameters", [])]
+        assert "Idempotency-Key" in names, path
+        assert "409" in operation["responses"], path
+    keys_post = spec["paths"]["/api/keys"]["post"]
+    assert "Idempotency-Key" not in [p["name"] for p in keys_post.get("parameters", [])]
+
+
+def test_the_conversation_routes_are_documented(spec):
+    paths = spec["paths"]
+    assert {"get", "delete"} <= set(paths["/api/sessions/{session_id}/messages/{message_id}"])
+    assert {"put", "delete"} <= set(
+        paths["/api/sessions/{session_id}/messages/{message_id}/feedback"]
+    )
+    assert "delete" in paths["/api/users/{user_id}"]
+    listed = {p["name"] for p in paths["/api/sessions/{session_id}/messages"]["get"]["parameters"]}
+    assert {"after", "before", "limit", "order", "page", "size"} <= listed
