@@ -16,6 +16,7 @@ from ragchat.logs import init_request_logging, logging_config
 from ragchat.metrics import init_metrics
 from ragchat.security import init_security_headers
 from ragchat.version import __version__
+from ragchat.web import register_web
 
 __all__ = ["__version__", "create_app"]
 
@@ -48,6 +49,7 @@ def create_app(config=None):
     cors.init_app(app)
     csrf.init_app(app)
     register_api(api)
+    register_web(app)
     register_error_handlers(app)
     register_commands(app)
     init_security_headers(app)

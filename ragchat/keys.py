@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cachetools import TTLCache
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +26,7 @@ from ragchat.extensions import db
 from ragchat.models import DEFAULT_TENANT, SCOPES, ApiKey, utcnow
 
 API_KEY_HEADER = "X-API-Key"
+SESSION_DIGEST = "key_digest"  # what the review UI's signed cookie keeps: the key's hash
 SECRET_PREFIX = "rck_"  # noqa: S105 (the recognisable start of every key, not a secret)
 VISIBLE_PREFIX_LENGTH = 12  # "rck_" and 8 characters: enough to tell keys apart
 LAST_USED_EVERY_SECONDS = 60  # last_used_at is written at most this often per key
@@ -67,9 +68,15 @@ def current_caller():
 
 
 def rate_limit_key():
-    """Count requests per key; per client address for requests without a valid key."""
+    """Count requests per key (the API's header, or the key a reviewer signed in with);
+    per client address for requests with neither."""
     caller = current_caller()
-    return f"key:{caller.key_id}" if caller else f"ip:{get_remote_address()}"
+    if caller:
+        return f"key:{caller.key_id}"
+    digest = session.get(SESSION_DIGEST)  # signed: it cannot be made up, only replayed
+    if isinstance(digest, str) and digest:
+        return f"reviewer:{digest[:16]}"
+    return f"ip:{get_remote_address()}"
 
 
 def authenticate(presented):

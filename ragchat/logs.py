@@ -89,7 +89,8 @@ def finish_request(response):
         "status": response.status_code,
         "duration_ms": duration_ms,
         "client": request.remote_addr,
-        "key_id": caller.key_id if (caller := g.get("caller")) else None,
+        # The API's key, or the one a reviewer signed in with.
+        "key_id": caller.key_id if (caller := g.get("caller") or g.get("reviewer")) else None,
     }
     access_log.info(
         "%s %s %s %sms client=%s key=%s",

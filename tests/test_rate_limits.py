@@ -122,3 +122,33 @@ def test_forwarded_addresses_are_ignored_without_a_trusted_proxy(limited):
         for n in range(3)
     ]
     assert statuses == [401, 401, 429]  # spoofed addresses do not escape the guard
+
+
+def signed_in_client(app, key):
+    client = app.test_client()
+    response = client.post("/sign-in", data={"api_key": key})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def test_a_right_key_signs_in_while_the_address_is_blocked(database_url, app):
+    ui = build_app(database_url, AUTH_FAILURE_LIMIT="2/minute", WTF_CSRF_ENABLED=False)
+    client = ui.test_client()
+    guesses = [client.post("/sign-in", data={"api_key": "rck_guess_0123456789"}) for _ in range(3)]
+    assert [r.status_code for r in guesses] == [401, 401, 429]
+    assert client.post("/sign-in", data={"api_key": API_KEY}).status_code == 302
+
+
+def test_failed_sign_ins_and_api_guesses_share_one_count(database_url, app):
+    ui = build_app(database_url, AUTH_FAILURE_LIMIT="2/minute", WTF_CSRF_ENABLED=False)
+    client = ui.test_client()
+    assert get(client, "wrong-key-0123456789").status_code == 401
+    assert client.post("/sign-in", data={"api_key": "rck_guess_0123456789"}).status_code == 401
+    assert get(client, "wrong-key-0123456789").status_code == 429
+
+
+def test_reviewers_are_counted_per_key_not_per_address(database_url, app):
+    ui = build_app(database_url, RATE_LIMIT="3/minute", WTF_CSRF_ENABLED=False)
+    first, second = signed_in_client(ui, API_KEY), signed_in_client(ui, OTHER_KEY)
+    assert [first.get("/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert second.get("/").status_code == 200  # same address, another reviewer

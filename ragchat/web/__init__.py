@@ -1,0 +1,37 @@
+"""The review UI: server-rendered pages where people read the chats with the passages
+retrieved for each answer, and rename, favorite or delete them. Every page calls the same
+functions in `ragchat.chats` as the API, scoped to the signed-in key's tenant."""
+
+from datetime import UTC, timedelta
+
+from flask import Flask
+
+from ragchat.web import auth, views
+
+# Flask keeps a permanent session for a month by default; a sign-in should not outlive a
+# working day without use (each request moves the expiry on).
+SIGN_IN_LIFETIME = timedelta(hours=12)
+
+
+def register_web(app):
+    if (
+        app.config["PERMANENT_SESSION_LIFETIME"]
+        == Flask.default_config["PERMANENT_SESSION_LIFETIME"]
+    ):
+        app.config["PERMANENT_SESSION_LIFETIME"] = SIGN_IN_LIFETIME
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
+    # Every template, error pages included, may show who is signed in; none looks it up.
+    app.context_processor(auth.template_context)
+    app.add_template_filter(iso_time)
+    app.add_template_filter(human_time)
+
+
+def iso_time(moment):
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def human_time(moment):
+    """The same text for every reader (pages render without script, so no local zone)."""
+    moment = moment.astimezone(UTC)
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"

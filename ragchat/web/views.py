@@ -1,0 +1,125 @@
+"""The review UI's pages: the chat list, the users, one chat as a conversation with the
+passages behind each answer, and the forms that rename, favorite and delete a chat."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from ragchat import chats, transcripts
+from ragchat.api.pagination import MAX_PAGE
+from ragchat.web.auth import current_tenant, no_store, safe_next, scope_required
+from ragchat.web.context import read_context
+from ragchat.web.forms import ConfirmForm, FavoriteForm, FilterForm, RenameForm
+
+bp = Blueprint("web", __name__)
+bp.after_request(no_store)
+
+CHATS_PER_PAGE = 20
+USERS_PER_PAGE = 50
+MESSAGES_PER_PAGE = 50
+
+
+def page_number():
+    """The `page` argument: a whole number from 1; anything else means the first page."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def past_the_end(page):
+    """Past the last page (after deletions, say) goes to the last one."""
+    if page.page <= page.last_page:
+        return None
+    arguments = {**request.view_args, **request.args.to_dict(), "page": page.last_page}
+    return redirect(url_for(request.endpoint, **arguments))
+
+
+@bp.get("/")
+@scope_required("read")
+def index():
+    """The tenant's chats, most recently active first, narrowed by the filters."""
+    form = FilterForm(request.args)
+    if not form.validate():
+        return render_template("sessions/list.html", form=form, chats=None), 422
+    page = chats.list_sessions(
+        current_tenant(),
+        form.user_id.data or None,
+        is_favorite=True if form.favorites.data else None,
+        title_contains=form.q.data or None,
+        page=page_number(),
+        size=CHATS_PER_PAGE,
+    )
+    return past_the_end(page) or render_template(
+        "sessions/list.html", form=form, chats=page, filters=form.arguments()
+    )
+
+
+@bp.get("/users")
+@scope_required("read")
+def users():
+    """The tenant's end users, with how many chats each has had and when last."""
+    page = chats.list_users(current_tenant(), page=page_number(), size=USERS_PER_PAGE)
+    return past_the_end(page) or render_template("users/list.html", users=page)
+
+
+@bp.get("/sessions/<uuid:session_id>")
+@scope_required("read")
+def chat(session_id):
+    """One chat as a conversation, with the passages retrieved for each answer."""
+    return show_chat(session_id, RenameForm())
+
+
+def show_chat(session_id, rename_form, status=200):
+    chat = chats.get_session(current_tenant(), session_id)
+    page = transcripts.list_messages(
+        current_tenant(), session_id, page=page_number(), size=MESSAGES_PER_PAGE
+    )
+    if (moved := past_the_end(page)) is not None:
+        return moved
+    if rename_form.title.data is None:
+        rename_form.title.data = chat.title
+    messages = [(message, read_context(message.context)) for message in page.items]
+    html = render_template(
+        "sessions/chat.html", chat=chat, page=page, messages=messages, rename_form=rename_form
+    )
+    return html, status
+
+
+@bp.post("/sessions/<uuid:session_id>/rename")
+@scope_required("write")
+def rename(session_id):
+    """Rename a chat; an invalid title is shown on the form and changes nothing."""
+    form = RenameForm()
+    if not form.validate():
+        return show_chat(session_id, form, status=422)
+    chats.update_session(current_tenant(), session_id, {"title": form.title.data})
+    flash("Renamed.")
+    return redirect(url_for("web.chat", session_id=session_id))
+
+
+@bp.post("/sessions/<uuid:session_id>/favorite")
+@scope_required("write")
+def favorite(session_id):
+    """Add a chat to the favorites or take it off, then go back to where the button was."""
+    form = FavoriteForm()
+    if not form.validate():
+        abort(400)
+    wanted = form.favorite.data == "1"
+    chats.update_session(current_tenant(), session_id, {"is_favorite": wanted})
+    flash("Added to favorites." if wanted else "Removed from favorites.")
+    back = url_for("web.chat", session_id=session_id)
+    return redirect(safe_next(form.next.data, back))
+
+
+@bp.get("/sessions/<uuid:session_id>/delete")
+@scope_required("write")
+def confirm_delete(session_id):
+    """Ask before deleting a chat."""
+    chat = chats.get_session(current_tenant(), session_id)
+    return render_template("sessions/delete.html", chat=chat, form=ConfirmForm())
+
+
+@bp.post("/sessions/<uuid:session_id>/delete")
+@scope_required("write")
+def delete(session_id):
+    """Delete a chat with all its messages."""
+    title = chats.get_session(current_tenant(), session_id).title
+    chats.delete_session(current_tenant(), session_id)
+    flash(f"Deleted “{title}”.")
+    return redirect(url_for("web.index"))
