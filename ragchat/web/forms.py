@@ -49,12 +49,15 @@ class FilterForm(FlaskForm):
         "Title contains", filters=[strip], validators=[Optional(), at_most(TITLE_LENGTH), storable]
     )
     favorites = BooleanField("Favorites only", false_values=("", "0", "false"))
+    rated_down = BooleanField("Rated down only", false_values=("", "0", "false"))
 
     def arguments(self):
         """The filters in use, as query arguments (for links that keep them)."""
         fields = {"user_id": self.user_id.data, "q": self.q.data}
         if self.favorites.data:
             fields["favorites"] = "1"
+        if self.rated_down.data:
+            fields["rated_down"] = "1"
         return {name: value for name, value in fields.items() if value}
 
 

@@ -41,6 +41,7 @@ def index():
         current_tenant(),
         form.user_id.data or None,
         is_favorite=True if form.favorites.data else None,
+        has_feedback="down" if form.rated_down.data else None,
         title_contains=form.q.data or None,
         page=page_number(),
         size=CHATS_PER_PAGE,
