@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format migrate clean
+.PHONY: run test screenshots lint format migrate clean
 
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
@@ -11,6 +11,10 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/pytest
+
+# The README's screenshots of the review UI, taken by the browser tests' set-up.
+screenshots: $(VENV)/.dev
+	RAGCHAT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e -q
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -38,3 +42,9 @@ $(VENV):
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The deep-paging benchmark on PostgreSQL (docs/benchmarks.md); pass options in BENCH_ARGS,
+# e.g. make bench BENCH_ARGS="--messages 20000 --database-url postgresql://…/test".
+.PHONY: bench
+bench: $(VENV)/.runtime
+	$(BIN)/python bench/deep_pages.py $(BENCH_ARGS)
