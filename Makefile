@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The browser tests drive Debian's Chromium (its own browser downloads are not used).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test screenshots lint format migrate clean
 
@@ -9,7 +11,7 @@ run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(CHROMIUM)
 	$(BIN)/pytest
 
 # The README's screenshots of the review UI, taken by the browser tests' set-up.
@@ -39,6 +41,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)
 $(VENV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "ragchat needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
+
+$(CHROMIUM):
+	@echo "The browser tests need Chromium: installing Debian's package (as root)."
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
