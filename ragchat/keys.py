@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ragchat.chats import RecordNotFound
 from ragchat.extensions import db
 from ragchat.models import DEFAULT_TENANT, SCOPES, ApiKey, utcnow
+from ragchat.validators import MAX_API_KEY_LENGTH
 
 API_KEY_HEADER = "X-API-Key"
 SESSION_DIGEST = "key_digest"  # what the review UI's signed cookie keeps: the key's hash
@@ -81,7 +82,7 @@ def rate_limit_key():
 
 def authenticate(presented):
     """The caller for a key as presented in a request, or None."""
-    if not presented or len(presented) > 200:
+    if not presented or len(presented) > MAX_API_KEY_LENGTH:
         return None
     # Only strings shaped like our keys are worth a lookup; anything else is an env key or wrong.
     return authenticate_digest(hash_secret(presented), stored=presented.startswith(SECRET_PREFIX))

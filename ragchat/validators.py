@@ -12,6 +12,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
 RATE_LIMIT_STORES = ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster", "memcached")
 MIN_API_KEY_LENGTH = 16
+MAX_API_KEY_LENGTH = 200  # longer presented keys are refused unread
 
 
 def database_uri(value, instance):
@@ -41,8 +42,10 @@ def database_uri(value, instance):
 def parse_api_keys(value):
     keys = tuple(key.strip() for key in value.split(",") if key.strip())
     for key in keys:
-        if len(key) < MIN_API_KEY_LENGTH:
-            raise ValueError(f"every key must be at least {MIN_API_KEY_LENGTH} characters long")
+        if not MIN_API_KEY_LENGTH <= len(key) <= MAX_API_KEY_LENGTH:
+            raise ValueError(
+                f"every key must be {MIN_API_KEY_LENGTH}-{MAX_API_KEY_LENGTH} characters long"
+            )
         if not key.isprintable() or " " in key:
             raise ValueError("keys may not contain spaces or control characters")
     return keys

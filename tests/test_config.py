@@ -75,6 +75,7 @@ def test_configured_keys_replace_the_development_key(settings, tmp_path):
         ("DATABASE_URL", "postgresql+asyncpg://db/chat"),
         ("DATABASE_URL", "postgresql:///chat"),
         ("API_KEY", "short"),
+        ("API_KEY", "k" * 201),
         ("API_KEY", "has a space in it 0123456789"),
         ("PORT", "eighty"),
         ("PORT", "0"),
