@@ -73,5 +73,5 @@ def decode_cursor(cursor):
         if moment.tzinfo is None:
             raise ValueError("naive time")
         return moment, uuid.UUID(session_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor", "Not a cursor this API gave out.") from None

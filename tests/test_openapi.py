@@ -113,3 +113,10 @@ def test_the_conversation_routes_are_documented(spec):
     assert "delete" in paths["/api/users/{user_id}"]
     listed = {p["name"] for p in paths["/api/sessions/{session_id}/messages"]["get"]["parameters"]}
     assert {"after", "before", "limit", "order", "page", "size"} <= listed
+
+
+def test_hand_documented_parameters_add_to_the_generated_ones(spec):
+    listed = {p["name"] for p in spec["paths"]["/api/sessions"]["get"]["parameters"]}
+    assert {"user_id", "page", "size", "is_favorite", "has_feedback", "cursor", "limit"} <= listed
+    assert "metadata" in listed
+    assert not any(k.startswith("x-extra") for k in spec["paths"]["/api/sessions"]["get"])

@@ -3,6 +3,7 @@
 import re
 
 from marshmallow import ValidationError, fields
+from marshmallow.validate import Length
 
 from ragchat.models import SENDERS
 
@@ -102,7 +103,12 @@ class Metadata(fields.Dict):
         kwargs["metadata"].setdefault(
             "example", {"model": "gpt-4o-mini", "retriever": "bm25+embeddings"}
         )
-        super().__init__(keys=fields.String(), values=fields.String(allow_none=removable), **kwargs)
+        kwargs["metadata"].update(
+            maxProperties=MAX_METADATA_KEYS,
+            propertyNames={"pattern": f"^{METADATA_KEY.pattern}$"},
+        )
+        values = fields.String(allow_none=removable, validate=Length(max=MAX_METADATA_VALUE))
+        super().__init__(keys=fields.String(), values=values, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict):

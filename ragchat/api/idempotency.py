@@ -30,7 +30,7 @@ PARAMETER_DOC = {
     "in": "header",
     "name": HEADER,
     "required": False,
-    "schema": {"type": "string", "maxLength": 255},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
     "description": "Any unique string (a UUID). A retry with the same key and body gets the "
     "first response back and writes nothing; the same key with another body gets 409. "
     "Kept for 24 hours.",

@@ -31,7 +31,9 @@ class KeyCreateSchema(Schema):
         metadata={"description": "read, write and/or admin (admin implies the others)."},
     )
     expires_in_days = fields.Integer(
-        validate=Range(min=1, max=3650), metadata={"description": "Default: never expires."}
+        strict=True,
+        validate=Range(min=1, max=3650),
+        metadata={"description": "Default: never expires."},
     )
 
 

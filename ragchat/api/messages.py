@@ -20,6 +20,7 @@ from ragchat.api.parsing import ApiBlueprint
 from ragchat.models import RATINGS, SENDERS
 
 MAX_BATCH = 100
+MAX_SEQ = 2**31 - 1  # seq is a 32-bit integer column
 
 blp = ApiBlueprint(
     "messages",
@@ -78,10 +79,12 @@ class MessageBatchSchema(Schema):
 
 class MessageQueryArgsSchema(PageArgsSchema):
     after = fields.Integer(
-        validate=Range(min=0), metadata={"description": "Keyset paging: messages after this seq."}
+        validate=Range(min=0, max=MAX_SEQ),
+        metadata={"description": "Keyset paging: messages after this seq."},
     )
     before = fields.Integer(
-        validate=Range(min=1), metadata={"description": "Keyset paging: messages before this seq."}
+        validate=Range(min=1, max=MAX_SEQ),
+        metadata={"description": "Keyset paging: messages before this seq."},
     )
     limit = limit_field()
     order = fields.String(

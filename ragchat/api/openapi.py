@@ -7,6 +7,9 @@ from apispec import BasePlugin
 from ragchat.keys import API_KEY_HEADER
 
 SECURITY_SCHEME = "ApiKeyAuth"
+# Parameters a view documents by hand, added to (not, as flask-smorest's doc() would,
+# instead of) the ones generated from its schemas.
+EXTRA_PARAMETERS = "x-extra-parameters"
 
 SPEC_SETTINGS = {
     "API_TITLE": "ragchat",
@@ -37,6 +40,8 @@ class ErrorResponsesPlugin(BasePlugin):
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         for operation in (operations or {}).values():
+            extra = operation.pop(EXTRA_PARAMETERS, [])
+            operation["parameters"] = [*operation.get("parameters", []), *extra]
             codes = [503]
             if operation.get("security") != []:
                 codes += [401, 403, 429]

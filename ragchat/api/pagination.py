@@ -1,6 +1,7 @@
 """Page arguments and the headers that carry pagination metadata."""
 
 import json
+from urllib.parse import urlencode
 
 from flask import request, url_for
 from flask_smorest import Blueprint
@@ -56,10 +57,15 @@ def pagination_headers(page):
 
 
 def page_url(number, size):
-    args = {k: v for k, v in request.args.lists() if k not in ("page", "size", "page_size")}
-    return url_for(
-        request.endpoint, **request.view_args, **args, page=number, size=size, _external=True
-    )
+    return this_url_with(dropped=("page", "size", "page_size"), page=number, size=size)
+
+
+def this_url_with(dropped=(), **changes):
+    """This request's URL with some query arguments replaced; the others kept as they came
+    (built as a query string, so no argument name can collide with url_for's own)."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in (*dropped, *changes)]
+    query = urlencode([*kept, *changes.items()])
+    return f"{url_for(request.endpoint, **request.view_args, _external=True)}?{query}"
 
 
 def window_headers(has_more, **next_position):
@@ -67,10 +73,7 @@ def window_headers(has_more, **next_position):
     while more follow, and `X-Pagination` saying whether they do."""
     headers = {"X-Pagination": json.dumps({"has_more": has_more})}
     if has_more:
-        args = {k: v for k, v in request.args.lists() if k not in ("page", "size", *next_position)}
-        url = url_for(
-            request.endpoint, **request.view_args, **args, **next_position, _external=True
-        )
+        url = this_url_with(dropped=("page", "size"), **next_position)
         headers["Link"] = f'<{url}>; rel="next"'
     return headers
 

@@ -29,6 +29,10 @@ class JSONBodyParser(FlaskParser):
         if not is_json_request(req):
             abort(415, message="The request body must be JSON (Content-Type: application/json).")
         body = req.get_data(cache=True)
+        limit = req.max_content_length
+        if req.content_length is None and limit and len(body) >= limit:
+            # A chunked body is cut at the limit without an error: refuse it, don't parse half.
+            abort(413, message=f"The request body is larger than {limit} bytes.")
         if not body.strip():
             abort(400, message="The request body is empty; send a JSON object.")
         try:

@@ -13,6 +13,7 @@ from ragchat.api.auth import current_tenant, require_scope
 from ragchat.api.fields import Metadata, StrictBoolean, Text, metadata_problem
 from ragchat.api.idempotency import idempotent
 from ragchat.api.messages import MessageSchema
+from ragchat.api.openapi import EXTRA_PARAMETERS
 from ragchat.api.pagination import (
     DEFAULT_SIZE,
     PAGINATION_HEADERS_DOC,
@@ -123,7 +124,7 @@ class Sessions(MethodView):
 
     @blp.arguments(SessionQueryArgsSchema, location="query")
     @blp.response(200, SessionSchema(many=True), headers=PAGINATION_HEADERS_DOC)
-    @blp.doc(parameters=[METADATA_FILTER_DOC])
+    @blp.doc(**{EXTRA_PARAMETERS: [METADATA_FILTER_DOC]})
     def get(self, args):
         """List a user's sessions, most recently active first"""
         filters = {
