@@ -20,6 +20,9 @@ workers = settings["WEB_CONCURRENCY"]
 timeout = 30  # a worker silent this long is replaced
 graceful_timeout = 30  # on SIGTERM, in-flight requests get this long to finish
 keepalive = 5
+# Room for the longest valid query (a 255-character user id in 4-byte characters, encoded);
+# gunicorn answers longer request lines itself, with an HTML 414.
+limit_request_line = 8190
 control_socket_disable = True  # one shared socket path would clash between instances
 
 # gunicorn logs through the app's own set-up; the app writes the one line per request.
