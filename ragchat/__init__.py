@@ -2,7 +2,7 @@
 
 import logging.config
 
-from flask import Flask, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ragchat.api import register_api
@@ -19,9 +19,6 @@ from ragchat.version import __version__
 from ragchat.web import register_web
 
 __all__ = ["__version__", "create_app"]
-
-# Never rate limited: liveness probes, the API's description, and static files.
-UNLIMITED_ENDPOINTS = {"health.HealthCheck", "static"}
 
 
 def create_app(config=None):
@@ -45,7 +42,6 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     limiter.init_app(app)
-    limiter.request_filter(is_unlimited)
     cors.init_app(app)
     csrf.init_app(app)
     register_api(api)
@@ -58,12 +54,3 @@ def create_app(config=None):
         hops = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
-
-
-def is_unlimited():
-    endpoint = request.endpoint or ""
-    return (
-        request.method == "OPTIONS"  # CORS preflights
-        or endpoint in UNLIMITED_ENDPOINTS
-        or endpoint.startswith("api-docs.")
-    )

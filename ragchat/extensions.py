@@ -1,6 +1,6 @@
 """Extension objects, created unbound; `create_app` binds each with `init_app`."""
 
-from flask import current_app
+from flask import current_app, request
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_migrate import Migrate
@@ -48,5 +48,21 @@ def rate_limit_key():
 limiter = Limiter(
     key_func=rate_limit_key, default_limits=[lambda: current_app.config["RATE_LIMIT"]]
 )
+
+
+# Never rate limited: liveness probes, the API's description, static files, CORS preflights.
+UNLIMITED_ENDPOINTS = {"health.HealthCheck", "static"}
+
+
+@limiter.request_filter
+def is_unlimited():
+    endpoint = request.endpoint or ""
+    return (
+        request.method == "OPTIONS"
+        or endpoint in UNLIMITED_ENDPOINTS
+        or endpoint.startswith("api-docs.")
+    )
+
+
 cors = CORS()
 csrf = CSRFProtect()  # the review UI's forms; the API is exempt (it takes no cookies)
