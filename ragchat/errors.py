@@ -13,7 +13,7 @@ from werkzeug.exceptions import (
 
 from ragchat.chats import RecordNotFound
 from ragchat.pages import InvalidInput
-from ragchat.problems import field_errors, problem
+from ragchat.problems import field_errors, is_api_request, problem
 
 DATABASE_DOWN = "The database is unavailable; try again shortly."
 
@@ -35,14 +35,10 @@ def register_error_handlers(app):
     app.register_error_handler(Exception, handle_unexpected)
 
 
-def wants_problem():
-    return request.path == "/api" or request.path.startswith("/api/")
-
-
 def handle_http_exception(error):
     if error.code is None or error.code < 400:
         return error
-    if not wants_problem():
+    if not is_api_request():
         return error_page(error)
     data = getattr(error, "data", None) or {}
     errors = field_errors(data.get("messages"))
@@ -79,11 +75,11 @@ def handle_unexpected(error):
         isinstance(error, DBAPIError) and error.connection_invalidated
     ):
         current_app.logger.warning("database unavailable: %s", type(error.orig).__name__)
-        if wants_problem():
+        if is_api_request():
             return problem(503, DATABASE_DOWN, headers={"Retry-After": "5"})
         return error_page(ServiceUnavailable(retry_after=5))
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-    if wants_problem():
+    if is_api_request():
         return problem(500, "An unexpected error occurred.")
     return error_page(InternalServerError())
 

@@ -103,8 +103,7 @@ def authenticate_digest(digest, stored=True):
 def environment_caller(digest):
     """Compare with every API_KEY key in constant time, without short-circuiting."""
     matched = None
-    for key in current_app.config["API_KEYS"]:
-        key_digest = hash_secret(key)
+    for key_digest in cache().environment_digests:
         if hmac.compare_digest(digest, key_digest):
             matched = key_digest
     if matched is None:
@@ -113,9 +112,11 @@ def environment_caller(digest):
 
 
 class KeyCache:
-    """Verified (and unknown) keys by hash for a short time, and when each was last noted."""
+    """The API_KEY keys by hash, verified (and unknown) stored keys by hash for a short
+    time, and when each stored key was last noted."""
 
-    def __init__(self, seconds):
+    def __init__(self, seconds, environment_keys=()):
+        self.environment_digests = tuple(hash_secret(key) for key in environment_keys)
         self.entries = TTLCache(maxsize=10_000, ttl=seconds)
         self.noted = {}
         self.lock = threading.Lock()
@@ -155,7 +156,9 @@ def cache():
 
 
 def init_key_cache(app):
-    app.extensions["api_key_cache"] = KeyCache(app.config["API_KEY_CACHE_SECONDS"])
+    app.extensions["api_key_cache"] = KeyCache(
+        app.config["API_KEY_CACHE_SECONDS"], app.config["API_KEYS"]
+    )
 
 
 def caller_for(key):

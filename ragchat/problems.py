@@ -3,12 +3,18 @@
 from http import HTTPStatus
 
 import marshmallow as ma
-from flask import jsonify
+from flask import jsonify, request
 from flask_smorest import Api
 
 from ragchat.logs import current_request_id
 
 PROBLEM_MIMETYPE = "application/problem+json"
+API_PREFIX = "/api"
+
+
+def is_api_request():
+    """Under /api: answered with problem+json errors and never cached."""
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
 
 
 class ProblemSchema(ma.Schema):

@@ -2,7 +2,8 @@
 
 from flask import request
 
-API_PREFIX = "/api"
+from ragchat.problems import is_api_request
+
 HTML_MIMETYPES = ("text/html", "application/xhtml+xml")
 
 EVERY_RESPONSE = {
@@ -66,7 +67,7 @@ def add_security_headers(response):
     else:
         csp = OTHER_CSP
     headers.setdefault("Content-Security-Policy", csp)
-    if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
+    if is_api_request():
         # API answers are per user and per moment: no browser or proxy may keep them.
         # Elsewhere (static files) the caching Flask chose stays.
         headers.setdefault("Cache-Control", "no-store")

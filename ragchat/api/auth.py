@@ -12,15 +12,21 @@ from ragchat.keys import API_KEY_HEADER, current_caller
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
-# Failed authentications per client address: each guess at a key uses one up.
-auth_failure_limit = limiter.shared_limit(
-    lambda: current_app.config["AUTH_FAILURE_LIMIT"],
-    scope="auth-failures",
-    key_func=get_remote_address,
-    deduct_when=lambda response: response.status_code == 401,
-    exempt_when=lambda: current_caller() is not None,
-    override_defaults=False,  # RATE_LIMIT applies as well
-)
+
+def failed_authentication_limit(is_authenticated):
+    """The brute-force guard: failed authentications (401s) per client address, one count
+    for the API and the review UI's sign-in; requests `is_authenticated` accepts go free."""
+    return limiter.shared_limit(
+        lambda: current_app.config["AUTH_FAILURE_LIMIT"],
+        scope="auth-failures",
+        key_func=get_remote_address,
+        deduct_when=lambda response: response.status_code == 401,
+        exempt_when=is_authenticated,
+        override_defaults=False,  # RATE_LIMIT applies as well
+    )
+
+
+auth_failure_limit = failed_authentication_limit(lambda: current_caller() is not None)
 
 
 def require_scope(scope=None):

@@ -10,6 +10,7 @@ import hashlib
 import json
 import random
 import re
+from copy import deepcopy
 from datetime import timedelta
 from functools import wraps
 
@@ -19,6 +20,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from ragchat.api.auth import current_tenant
+from ragchat.api.openapi import EXTRA_PARAMETERS
 from ragchat.extensions import db
 from ragchat.models import IdempotentRequest, utcnow
 
@@ -80,8 +82,10 @@ def idempotent(view):
         finally:
             db.session.info.pop("hold_commit", None)
 
-    guarded._apidoc = getattr(view, "_apidoc", {})
-    guarded._apidoc.setdefault("manual_doc", {}).setdefault("parameters", []).append(PARAMETER_DOC)
+    # Added to the generated parameters, not in place of them (see EXTRA_PARAMETERS).
+    guarded._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    manual = guarded._apidoc.setdefault("manual_doc", {})
+    manual.setdefault(EXTRA_PARAMETERS, []).append(PARAMETER_DOC)
     return guarded
 
 

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -21,10 +20,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_limiter.util import get_remote_address
 
 from ragchat import keys
-from ragchat.extensions import limiter
+from ragchat.api.auth import failed_authentication_limit
 from ragchat.web.forms import SignInForm
 
 bp = Blueprint("auth", __name__)
@@ -129,14 +127,7 @@ def form_key_is_valid():
 
 # The API's brute-force guard, shared: a wrong key typed here answers 401 and counts as a
 # guess from this address; a right one gets in even while the address is blocked.
-sign_in_failure_limit = limiter.shared_limit(
-    lambda: current_app.config["AUTH_FAILURE_LIMIT"],
-    scope="auth-failures",
-    key_func=get_remote_address,
-    deduct_when=lambda response: response.status_code == 401,
-    exempt_when=form_key_is_valid,
-    override_defaults=False,
-)
+sign_in_failure_limit = failed_authentication_limit(form_key_is_valid)
 
 
 @bp.post("/sign-in")
