@@ -3,6 +3,7 @@
 from flask import current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -31,6 +32,7 @@ FORM_EXPIRED = "This form has expired or came from another site. Go back, reload
 def register_error_handlers(app):
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(RecordNotFound, handle_not_found)
+    app.register_error_handler(StaleDataError, handle_deleted_meanwhile)
     app.register_error_handler(InvalidInput, handle_invalid_input)
     app.register_error_handler(Exception, handle_unexpected)
 
@@ -67,6 +69,12 @@ def validation_failed(errors):
 
 def handle_not_found(error):
     return handle_http_exception(NotFound(str(error)))
+
+
+def handle_deleted_meanwhile(error):
+    """A change to a row that a concurrent request deleted after it was read (a rename
+    racing a delete): as missing as if the delete had come first."""
+    return handle_not_found(RecordNotFound("Not found: it was deleted by another request."))
 
 
 def handle_unexpected(error):
