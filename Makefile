@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The browser tests drive Debian's Chromium (its own browser downloads are not used).
 CHROMIUM := /usr/bin/chromium
+# The load benchmark (and its smoke test in `make test`) drives ragchat with wrk.
+WRK := /usr/bin/wrk
 
 .PHONY: run test screenshots lint format migrate clean
 
@@ -11,7 +13,7 @@ run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
-test: $(VENV)/.dev $(CHROMIUM)
+test: $(VENV)/.dev $(CHROMIUM) $(WRK)
 	$(BIN)/pytest
 
 # The README's screenshots of the review UI, taken by the browser tests' set-up.
@@ -47,6 +49,11 @@ $(CHROMIUM):
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
+$(WRK):
+	@echo "The load benchmark needs wrk: installing Debian's package (as root)."
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
@@ -55,3 +62,17 @@ clean:
 .PHONY: bench
 bench: $(VENV)/.runtime
 	$(BIN)/python bench/deep_pages.py $(BENCH_ARGS)
+
+# The load benchmark on PostgreSQL (docs/benchmarks.md): ragchat under wrk against a bare
+# Flask app; pass options in BENCH_ARGS, e.g. make bench-load BENCH_ARGS="--rounds 5".
+.PHONY: bench-load bench-profile
+bench-load: $(VENV)/.runtime $(WRK)
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+# The same with every scenario sampled by py-spy afterwards (collapsed stacks in bench/results/).
+bench-profile: $(VENV)/.bench $(WRK)
+	$(BIN)/python bench/load.py --long-requests 0 --profile $(BENCH_ARGS)
+
+$(VENV)/.bench: requirements.txt bench/requirements.txt | $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	touch $@ $(VENV)/.runtime

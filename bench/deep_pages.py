@@ -46,15 +46,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script: ragchat lives beside bench/
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, event, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from scratch import scratch_database  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 from sqlalchemy.exc import DBAPIError  # noqa: E402
 
 from ragchat import chats, create_app, transcripts  # noqa: E402
 from ragchat.extensions import db  # noqa: E402
 from ragchat.models import DEFAULT_TENANT  # noqa: E402
 from ragchat.pages import encode_cursor  # noqa: E402
-from ragchat.validators import database_uri  # noqa: E402
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -627,27 +626,6 @@ def summarise_plan(plan):
 
 
 # --- The run -------------------------------------------------------------------------
-
-
-@contextmanager
-def scratch_database(server_url):
-    """A new database with a unique name on the server; dropped afterwards, whatever
-    happens in between."""
-    url = make_url(database_uri(server_url, Path()))  # an SQLite URL is refused below
-    if url.get_backend_name() != "postgresql":
-        raise SystemExit("deep_pages needs a PostgreSQL server (--database-url postgresql://…)")
-    name = f"ragchat_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def load_average():

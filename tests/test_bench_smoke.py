@@ -1,0 +1,66 @@
+"""The load benchmark (bench/load.py) still runs: every scenario once, briefly, on tiny data.
+
+Not a timing test: it asserts that the harness gets through (scratch database, seeding,
+both gunicorn servers, every wrk script, the memory sampling) and that every answer it got
+was a 2xx. The benchmark itself is PostgreSQL-only: it uses the TEST_DATABASE_URL server
+when that is PostgreSQL, else BENCH_DATABASE_URL or the local default.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ragchat.config import ROOT
+
+SCENARIOS = {
+    "ceiling",
+    "create_session",
+    "append_message",
+    "read_page",
+    "read_first_page",
+    "list_sessions",
+}
+
+
+def postgres_server():
+    test_url = os.environ.get("TEST_DATABASE_URL", "")
+    if test_url.startswith("postgres"):
+        return test_url
+    return os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (make test installs it)")
+def test_load_benchmark_runs_every_scenario_with_only_2xx(tmp_path):
+    options = ["--smoke", "--workers", "2", "--database-url", postgres_server()]
+    finished = subprocess.run(
+        [sys.executable, "bench/load.py", *options, "--results-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    (saved,) = tmp_path.glob("load-*.json")
+    results = json.loads(saved.read_text())
+
+    scenarios = results["scenarios"]
+    assert set(scenarios) >= SCENARIOS
+    if results["search_status"] in (404, 405):  # the endpoint is optional here
+        assert "search" not in scenarios
+        assert "search" in finished.stdout and "not available" in finished.stdout
+    else:
+        assert "search" in scenarios
+    for name, scenario in scenarios.items():
+        assert scenario["requests"] > 0, name
+        assert (scenario["non_2xx"], scenario["socket_errors"]) == (0, 0), name
+        assert all(200 <= int(status) < 300 for status in scenario["statuses"]), name
+    long_run = results["long_run"]
+    assert long_run["run"]["requests"] >= 300
+    assert (long_run["run"]["non_2xx"], long_run["run"]["socket_errors"]) == (0, 0)
+    assert long_run["rss_before_kb"] and long_run["rss_after_kb"]
+    assert results["server_errors"] == []
