@@ -6,7 +6,15 @@ from sqlalchemy import delete, exists, func, select, tuple_
 
 from ragchat.extensions import db
 from ragchat.models import ChatMessage, ChatSession
-from ragchat.pages import InvalidInput, decode_cursor, encode_cursor, paginate, window
+from ragchat.pages import (
+    InvalidInput,
+    aware_time,
+    decode_cursor,
+    encode_cursor,
+    paginate,
+    uuid_of,
+    window,
+)
 
 DEFAULT_TITLE = "New chat"
 EDITABLE_SESSION_FIELDS = ("title", "is_favorite")
@@ -77,7 +85,7 @@ def session_window(tenant, user_id=None, *, cursor=None, limit=20, **filters):
     as fast at any depth. Returns the window and the cursor for the next one (or None)."""
     query = session_query(tenant, user_id, **filters)
     if cursor:
-        activity, session_id = decode_cursor(cursor)
+        activity, session_id = decode_cursor(cursor, aware_time, uuid_of)
         query = query.where(
             tuple_(ChatSession.updated_at, ChatSession.id) < tuple_(activity, session_id)
         )

@@ -129,4 +129,7 @@ def find(action, key_id, **options):
 
 
 def register_commands(app):
+    from ragchat.data_cli import data_cli  # here: it reuses this module's option parsers
+
     app.cli.add_command(keys_cli)
+    app.cli.add_command(data_cli)

@@ -25,6 +25,8 @@ from ragchat.validators import (
     parse_port,
     parse_positive_int,
     parse_rate_limit,
+    parse_retention_days,
+    parse_search_language,
     parse_storage_uri,
     parse_workers,
 )
@@ -54,6 +56,8 @@ DEFAULTS = {
     "METRICS_ENABLED": "false",
     "TRUSTED_PROXIES": "0",  # how many reverse proxies set X-Forwarded-* in front of us
     "WEB_CONCURRENCY": "",  # gunicorn workers; empty: 2 x CPU cores + 1
+    "RETENTION_DAYS": "",  # the default of `flask ragchat purge`; empty or 0: keep forever
+    "SEARCH_LANGUAGE": "english",  # text-search stemming; change it with `flask ragchat reindex`
 }
 
 
@@ -101,6 +105,8 @@ def load_settings(overrides=None):
         "METRICS_ENABLED": check("METRICS_ENABLED", parse_flag),
         "TRUSTED_PROXIES": check("TRUSTED_PROXIES", parse_count),
         "WEB_CONCURRENCY": check("WEB_CONCURRENCY", parse_workers),
+        "RETENTION_DAYS": check("RETENTION_DAYS", parse_retention_days),
+        "SEARCH_LANGUAGE": check("SEARCH_LANGUAGE", parse_search_language),
     }
     if production:
         # Production never falls back to generated secrets: they would differ per machine.

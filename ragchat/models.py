@@ -43,9 +43,11 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        return value.astimezone(UTC)  # PostgreSQL answers in its session's time zone
 
 
 # JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
@@ -64,6 +66,8 @@ class ChatSession(db.Model):
         # The list queries, most recently active first: one user's, and the whole tenant's.
         Index("ix_chat_sessions_tenant_user_activity", "tenant_id", "user_id", "updated_at", "id"),
         Index("ix_chat_sessions_tenant_activity", "tenant_id", "updated_at", "id"),
+        # Retention: the sessions inactive for longest, whatever their tenant.
+        Index("ix_chat_sessions_updated_at", "updated_at"),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(64))

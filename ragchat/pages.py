@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,19 +60,44 @@ def window(query, limit):
     return Window(items=items[:limit], has_more=len(items) > limit)
 
 
-def encode_cursor(activity, session_id):
-    """An opaque cursor for the position just after a session in activity order."""
-    raw = json.dumps([activity.isoformat(), str(session_id)]).encode()
+def encode_cursor(*position):
+    """An opaque cursor for the position just after an item: the values it is ordered by
+    (numbers, strings, times and ids)."""
+    raw = json.dumps(position, default=str).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor):
+def decode_cursor(cursor, *readers):
+    """The position in a cursor, each value read back by its reader (which raises ValueError
+    or TypeError on anything that is not of its kind)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        activity, session_id = json.loads(base64.urlsafe_b64decode(padded))
-        moment = datetime.fromisoformat(activity)
-        if moment.tzinfo is None:
-            raise ValueError("naive time")
-        return moment, uuid.UUID(session_id)
+        values = json.loads(base64.urlsafe_b64decode(padded))
+        if not isinstance(values, list) or len(values) != len(readers):
+            raise ValueError("not a position")
+        return tuple(read(value) for read, value in zip(readers, values, strict=True))
     except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor", "Not a cursor this API gave out.") from None
+
+
+def aware_time(value):
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("naive time")
+    return moment
+
+
+def finite_number(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return float(value)
+
+
+def text_of(value):
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def uuid_of(value):
+    return uuid.UUID(text_of(value))

@@ -2,6 +2,7 @@
 with a message an operator can act on."""
 
 import os
+import re
 
 from limits import parse_many
 from sqlalchemy.engine import make_url
@@ -13,6 +14,7 @@ LOG_FORMATS = ("json", "text")
 RATE_LIMIT_STORES = ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster", "memcached")
 MIN_API_KEY_LENGTH = 16
 MAX_API_KEY_LENGTH = 200  # longer presented keys are refused unread
+MAX_RETENTION_DAYS = 3650  # as far back as `flask ragchat purge --older-than` reaches
 
 
 def database_uri(value, instance):
@@ -137,3 +139,23 @@ def parse_positive_int(value):
 def parse_workers(value):
     """gunicorn worker processes; by default two per core plus one."""
     return parse_count(value, minimum=1) if str(value).strip() else os.cpu_count() * 2 + 1
+
+
+def parse_retention_days(value):
+    """Days without activity after which `flask ragchat purge` deletes a chat; None (keep
+    forever) for empty or 0."""
+    days = parse_count(value) if str(value).strip() else 0
+    if days > MAX_RETENTION_DAYS:
+        raise ValueError(f"'{value}' is more than {MAX_RETENTION_DAYS} days")
+    return days or None
+
+
+SEARCH_LANGUAGE = re.compile(r"[a-z][a-z_]{0,62}")
+
+
+def parse_search_language(value):
+    """A text-search configuration name (PostgreSQL's: english, german, simple, …)."""
+    language = value.strip().lower()
+    if not SEARCH_LANGUAGE.fullmatch(language):
+        raise ValueError("a text-search configuration name such as english, german or simple")
+    return language

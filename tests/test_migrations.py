@@ -6,12 +6,15 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from ragchat.extensions import db
+from ragchat.search.index import include_object
 from tests.conftest import API_KEY, build_app, fresh_database
 
 
 def schema_differences(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         return compare_metadata(context, db.metadata)
 
 

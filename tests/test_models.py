@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from ragchat.extensions import db
@@ -80,3 +80,14 @@ def test_naive_timestamps_are_refused(app, stored_session):
     db.session.rollback()
     stored_session.updated_at = datetime(2026, 1, 1, tzinfo=UTC)
     db.session.commit()
+
+
+def test_times_read_back_in_utc_whatever_the_database_session_zone(app, make_session):
+    """PostgreSQL returns timestamptz in the session's zone; the API still speaks UTC."""
+    make_session("alice")
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET TIME ZONE 'Asia/Kolkata'"))
+        created = db.session.scalars(select(ChatSession.created_at)).one()
+        db.session.rollback()
+    assert created.utcoffset().total_seconds() == 0 and created.tzinfo == UTC

@@ -1,6 +1,7 @@
 """Marshmallow fields for what the database must be able to store."""
 
 import re
+from datetime import UTC
 
 from marshmallow import ValidationError, fields
 from marshmallow.validate import Length
@@ -34,7 +35,24 @@ class Text(fields.String):
         problem = storable_problem(text)
         if problem:
             raise ValidationError(problem)
-        return text.strip() if self.strip else text
+        if not self.strip:
+            return text
+        # The limits hold for the text as sent too (what the OpenAPI document promises):
+        # 201 characters are refused even when the last one is a space.
+        self._validate(text)
+        return text.strip()
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 time with its zone, as UTC (which every database stores); a time that
+    would leave the calendar on the way there (year 1 at +14:00) is refused, not a 500."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("Out of range once converted to UTC.") from None
 
 
 class StrictBoolean(fields.Boolean):

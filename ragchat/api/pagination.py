@@ -24,6 +24,17 @@ PAGINATION_HEADERS_DOC = {
     },
 }
 
+WINDOW_HEADERS_DOC = {
+    "X-Pagination": {
+        "description": '{"has_more": true|false} as JSON.',
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": 'RFC 8288 link rel="next" to the next page, while there is more.',
+        "schema": {"type": "string"},
+    },
+}
+
 
 class PageArgsSchema(Schema):
     page = fields.Integer(load_default=1, validate=Range(min=1, max=MAX_PAGE))

@@ -77,3 +77,16 @@ class FavoriteForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button and its CSRF token (deleting a chat)."""
+
+
+class SearchForm(FlaskForm):
+    """The search box on every page: a GET form, so no token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Search all chats",
+        filters=[strip],
+        validators=[DataRequired("Enter words to find."), at_most(500), storable],
+    )

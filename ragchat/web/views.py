@@ -1,13 +1,17 @@
 """The review UI's pages: the chat list, the users, one chat as a conversation with the
-passages behind each answer, and the forms that rename, favorite and delete a chat."""
+passages behind each answer, search across all chats, downloads, and the forms that rename,
+favorite and delete a chat."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from ragchat import chats, transcripts
+from ragchat import archive, chats, search, transcripts
+from ragchat.api.fields import storable_problem
+from ragchat.api.messages import MAX_SEQ
 from ragchat.api.pagination import MAX_PAGE
+from ragchat.pages import InvalidInput
 from ragchat.web.auth import current_tenant, no_store, safe_next, scope_required
 from ragchat.web.context import read_context
-from ragchat.web.forms import ConfirmForm, FavoriteForm, FilterForm, RenameForm
+from ragchat.web.forms import ConfirmForm, FavoriteForm, FilterForm, RenameForm, SearchForm
 
 bp = Blueprint("web", __name__)
 bp.after_request(no_store)
@@ -15,6 +19,7 @@ bp.after_request(no_store)
 CHATS_PER_PAGE = 20
 USERS_PER_PAGE = 50
 MESSAGES_PER_PAGE = 50
+HITS_PER_PAGE = 20
 
 
 def page_number():
@@ -62,8 +67,35 @@ def users():
 @bp.get("/sessions/<uuid:session_id>")
 @scope_required("read")
 def chat(session_id):
-    """One chat as a conversation, with the passages retrieved for each answer."""
+    """One chat as a conversation, with the passages retrieved for each answer; `?at=seq`
+    opens the page holding that message (as search results link to it)."""
+    at = request.args.get("at", type=int)
+    if at is not None and 1 <= at <= MAX_SEQ:
+        chats.get_session(current_tenant(), session_id)
+        page = transcripts.page_of(current_tenant(), session_id, at, MESSAGES_PER_PAGE)
+        anchor = f"message-{at}"
+        return redirect(url_for("web.chat", session_id=session_id, page=page, _anchor=anchor))
     return show_chat(session_id, RenameForm())
+
+
+@bp.get("/sessions/<uuid:session_id>/export")
+@scope_required("read")
+def export_chat(session_id):
+    """Download one chat with all its messages: ?format=json (default) or markdown."""
+    format_ = request.args.get("format", "json")
+    if format_ not in archive.SESSION_FORMATS:
+        abort(400)
+    return archive.respond(archive.session_download(current_tenant(), session_id, format_))
+
+
+@bp.get("/users/export")
+@scope_required("read")
+def export_user():
+    """Download all of one user's chats (?user_id=…) as NDJSON, one chat a line."""
+    user_id = request.args.get("user_id", "")
+    if not 1 <= len(user_id) <= 255 or storable_problem(user_id):
+        abort(400)
+    return archive.respond(archive.chats_download(current_tenant(), user_id))
 
 
 def show_chat(session_id, rename_form, status=200):
@@ -124,3 +156,25 @@ def delete(session_id):
     chats.delete_session(current_tenant(), session_id)
     flash(f"Deleted “{title}”.")
     return redirect(url_for("web.index"))
+
+
+@bp.get("/search")
+@scope_required("read")
+def search_chats():
+    """Messages and chat titles matching the words, best first, a page at a time."""
+    form = SearchForm(request.args)
+    hits = cursor = None
+    if form.validate():
+        try:
+            hits, cursor = search.search(
+                current_tenant(),
+                form.q.data,
+                cursor=request.args.get("cursor"),
+                limit=HITS_PER_PAGE,
+            )
+        except InvalidInput as problem:
+            if problem.field != "q":
+                abort(400)  # a cursor that was tampered with
+            form.q.errors.append(str(problem))
+    status = 200 if hits is not None or "q" not in request.args else 422
+    return render_template("search/results.html", form=form, hits=hits, cursor=cursor), status

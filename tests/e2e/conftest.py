@@ -521,6 +521,9 @@ def take_screenshots(browser, demo, folder):
         page.set_viewport_size(CHAT_VIEWPORT)
         page.goto(f"/sessions/{demo.chats['Refund for a damaged rain jacket']}")
         page.screenshot(path=folder / "chat-view.png", full_page=True)
+        page.set_viewport_size(LIST_VIEWPORT)
+        page.goto("/search?q=refund+damaged")
+        page.screenshot(path=folder / "search.png")
     finally:
         context.close()
 

@@ -25,6 +25,11 @@ def rows(response):
     return main(response).one("tbody").all("tr")
 
 
+def user_link(row):
+    """The link to a user's chats (the row also has one that exports them)."""
+    return row.one("td", cls="user").one("a")
+
+
 def test_the_header_links_and_page_furniture(browser):
     response = browser.get("/")
     tree = page(response)
@@ -82,7 +87,7 @@ def test_the_list_never_shows_another_tenants_chats(
     assert theirs.status_code == 201
     assert listed_titles(browser.get("/")) == ["Ours"]
     assert listed_titles(browser_for("acme").get("/")) == ["Theirs"]
-    assert [row.one("a").text for row in rows(browser.get("/users"))] == ["alice"]
+    assert [user_link(row).text for row in rows(browser.get("/users"))] == ["alice"]
 
 
 def test_the_filter_form(browser):
@@ -195,7 +200,7 @@ def test_the_users_page(app, browser, make_session, add_message):
     assert response.status_code == 200
     assert page(response).one("title").text == "Users · ragchat"
     table = [
-        (row.one("a").text, row.one("a").attrs["href"], row.one("td", cls="number").text)
+        (user_link(row).text, user_link(row).attrs["href"], row.one("td", cls="number").text)
         for row in rows(response)
     ]
     assert table == [
@@ -213,7 +218,7 @@ def test_the_users_page_pages_by_fifty(app, browser):
     first = browser.get("/users")
     assert len(rows(first)) == 50
     second = browser.get(links(main(first).one("nav", cls="pager"))["Next"])
-    assert [row.one("a").text for row in rows(second)] == ["user-00"]
+    assert [user_link(row).text for row in rows(second)] == ["user-00"]
 
 
 def test_a_chat_reads_as_a_conversation(browser, make_session, add_message):
