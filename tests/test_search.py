@@ -204,6 +204,8 @@ def test_queries_that_look_like_syntax_are_just_words(chat, find, api, q):
         ({"q": " ".join(f"w{n}" for n in range(40))}, "q"),
         ({"q": "refund", "sender": "robot"}, "sender"),
         ({"q": "refund", "since": "yesterday"}, "since"),
+        ({"q": "refund", "since": "0001-01-01T00:00:00+14:00"}, "since"),
+        ({"q": "refund", "until": "9999-12-31T23:59:59-14:00"}, "until"),
         (
             {"q": "refund", "since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
             "until",

@@ -8,7 +8,7 @@ from marshmallow.validate import Length
 
 from ragchat import search
 from ragchat.api.auth import current_tenant, require_scope
-from ragchat.api.fields import Sender, Text
+from ragchat.api.fields import Instant, Sender, Text
 from ragchat.api.pagination import DEFAULT_SIZE, WINDOW_HEADERS_DOC, limit_field, window_headers
 from ragchat.api.parsing import ApiBlueprint
 from ragchat.models import SENDERS
@@ -28,7 +28,7 @@ QUERY_SYNTAX = (
 
 
 def moment(description):
-    return fields.AwareDateTime(
+    return Instant(
         default_timezone=UTC, metadata={"description": f"{description} (ISO 8601; UTC if no zone)."}
     )
 
