@@ -42,9 +42,11 @@ def moment(ctx, param, value):
         return None
     try:
         parsed = datetime.fromisoformat(value)
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except ValueError:
         raise click.BadParameter("an ISO 8601 time such as 2025-05-01T00:00:00Z") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:
+        raise click.BadParameter("out of range once converted to UTC") from None
 
 
 @data_cli.command("export")

@@ -133,6 +133,13 @@ def test_the_export_can_be_narrowed_to_a_tenant_and_a_user(runner, chats, tmp_pa
         assert [json.loads(line)["user_id"] for line in result.stdout.splitlines()] == expected
 
 
+@pytest.mark.parametrize("since", ["yesterday", "0001-01-01T00:00:00+14:00"])
+def test_an_export_time_it_cannot_use_is_a_usage_error(runner, since):
+    result = run(runner, "export", "--updated-since", since)
+    assert result.exit_code == 2
+    assert "--updated-since" in result.output and "Traceback" not in result.output
+
+
 def good_line(**changes):
     message = {
         "id": str(uuid.uuid4()),
