@@ -46,11 +46,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script: ragchat lives beside bench/
 
 from flask_migrate import upgrade  # noqa: E402
-from scratch import scratch_database  # noqa: E402
+from scratch import bench_app, scratch_database  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 from sqlalchemy.exc import DBAPIError  # noqa: E402
 
-from ragchat import chats, create_app, transcripts  # noqa: E402
+from ragchat import chats, transcripts  # noqa: E402
 from ragchat.extensions import db  # noqa: E402
 from ragchat.models import DEFAULT_TENANT  # noqa: E402
 from ragchat.pages import encode_cursor  # noqa: E402
@@ -698,17 +698,7 @@ def run(
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ragchat-bench-")))
         url = stack.enter_context(scratch_database(server_url))
-        app = create_app(
-            {
-                "DATABASE_URL": url,
-                "API_KEY": api_key,
-                "SECRET_KEY": secrets.token_urlsafe(32),
-                "INSTANCE_PATH": str(scratch / "instance"),
-                "LOG_LEVEL": "WARNING",
-            }
-        )
-        stack.enter_context(app.app_context())
-        stack.callback(db.engine.dispose)  # runs before the database is dropped
+        stack.enter_context(bench_app(url, api_key, scratch / "instance"))
         upgrade()
         results["server"] = server_facts()
         long_chat, results["seeded"] = seed(messages, sessions, progress)

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_migrate import upgrade
+from scratch import bench_app
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from ragchat import create_app
 from ragchat.extensions import db
 from ragchat.keys import issue_key
 from ragchat.validators import database_uri
@@ -111,27 +111,15 @@ def wait_for_quiet(url, timeout=60):
 def seed(url, scratch, data, progress):
     """Migrate and fill the database; returns the stored key's secret, what the scenarios
     pick from, and facts about what was stored."""
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "API_KEY": "rck_operator_" + secrets.token_urlsafe(24),
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "INSTANCE_PATH": str(scratch / "seed-instance"),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    operator_key = "rck_operator_" + secrets.token_urlsafe(24)
     started = time.perf_counter()
-    with app.app_context():
-        try:
-            upgrade()
-            _, secret = issue_key(TENANT, "load", scopes=("read", "write"))
-            fill(data, progress)
-            settle()
-            targets = pick_targets()
-            facts = stored_facts()
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    with bench_app(url, operator_key, scratch / "seed-instance"):
+        upgrade()
+        _, secret = issue_key(TENANT, "load", scopes=("read", "write"))
+        fill(data, progress)
+        settle()
+        targets = pick_targets()
+        facts = stored_facts()
     facts["seconds"] = round(time.perf_counter() - started, 1)
     progress(
         f"seeded {facts['messages']:,} messages in {facts['sessions']:,} chats "

@@ -1,5 +1,6 @@
-"""A throw-away PostgreSQL database for one benchmark run."""
+"""A throw-away PostgreSQL database for one benchmark run, and the app on it."""
 
+import secrets
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -7,6 +8,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from ragchat import create_app
+from ragchat.extensions import db
 from ragchat.validators import database_uri
 
 
@@ -30,3 +33,24 @@ def scratch_database(server_url, keep=False):
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def bench_app(url, api_key, instance, **settings):
+    """ragchat on `url` with its instance folder in `instance`, inside an app context;
+    its connections are closed on the way out (before the database can be dropped)."""
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "API_KEY": api_key,
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "INSTANCE_PATH": str(instance),
+            "LOG_LEVEL": "WARNING",
+            **settings,
+        }
+    )
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.engine.dispose()

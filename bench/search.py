@@ -28,11 +28,10 @@ from pathlib import Path
 
 from deep_pages import DEFAULT_SERVER, RESULTS_DIR, ROOT, machine_facts
 from flask_migrate import upgrade
-from scratch import scratch_database
+from scratch import bench_app, scratch_database
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from ragchat import create_app
 from ragchat.extensions import db
 
 TARGET_P95_MS = 50
@@ -221,18 +220,9 @@ def run(server_url, messages, rounds, warmup, progress, seeded=None, keep=False)
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ragchat-bench-")))
         url = seeded or stack.enter_context(scratch_database(server_url, keep))
         results["database"] = make_url(url).database
-        app = create_app(
-            {
-                "DATABASE_URL": url,
-                "API_KEY": api_key,
-                "SECRET_KEY": secrets.token_urlsafe(32),
-                "INSTANCE_PATH": str(scratch / "instance"),
-                "LOG_LEVEL": "WARNING",
-                "RATE_LIMIT": "1000000/minute",
-            }
+        app = stack.enter_context(
+            bench_app(url, api_key, scratch / "instance", RATE_LIMIT="1000000/minute")
         )
-        stack.enter_context(app.app_context())
-        stack.callback(db.engine.dispose)
         if seeded:
             results["seeded"] = {"reused": True}
         else:

@@ -27,28 +27,26 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
+
+def json_of(strings):
+    """Any JSON value whose strings (keys too) come from `strings`."""
+    return st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | strings,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(strings, inner, max_size=4),
+        max_leaves=16,
+    )
+
+
 # Strings with everything in them: NUL, lone surrogates, spaces of every kind.
 texts = st.text(st.characters(exclude_categories=()), max_size=24)
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | texts,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
-    max_leaves=16,
-)
+json_values = json_of(texts)
 # What a database can store: no NUL, no lone surrogates.
 storable_texts = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))
-storable_json = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | storable_texts,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(storable_texts, inner, max_size=4),
-    max_leaves=16,
-)
+storable_json = json_of(storable_texts)
 metadata_keys = st.from_regex(r"[A-Za-z0-9_.:-]{1,64}", fullmatch=True)
 valid_metadata = st.dictionaries(
     metadata_keys, storable_texts.filter(lambda t: len(t) <= 512), max_size=16
