@@ -3,8 +3,8 @@
 import sys
 
 from ragchat import metrics
-from ragchat.config import ConfigError, load_settings
 from ragchat.logs import logging_config
+from ragchat.settings import ConfigError, load_settings
 
 # Validate once in the master, so a bad setting is one clear message, not a crash per worker.
 try:

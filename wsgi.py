@@ -3,7 +3,7 @@
 import sys
 
 from ragchat import create_app
-from ragchat.config import ConfigError
+from ragchat.settings import ConfigError
 
 try:
     app = create_app()

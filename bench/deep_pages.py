@@ -28,9 +28,7 @@ import os
 import platform
 import secrets
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,10 +48,12 @@ from scratch import bench_app, scratch_database  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 from sqlalchemy.exc import DBAPIError  # noqa: E402
 
-from ragchat import chats, transcripts  # noqa: E402
+from ragchat.chats.messages import list_messages, message_window  # noqa: E402
+from ragchat.chats.sessions import list_sessions, session_query, session_window  # noqa: E402
 from ragchat.extensions import db  # noqa: E402
 from ragchat.models import DEFAULT_TENANT  # noqa: E402
-from ragchat.pages import encode_cursor  # noqa: E402
+from ragchat.paging import encode_cursor  # noqa: E402
+from tests.support.server import Server  # noqa: E402
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -276,7 +276,7 @@ def find_window(start):
     """The many-chats user's window of sessions from position `start` (0-based): the
     cursor a client would hold for it, made as the API makes it (from the row before the
     window), and the ids the window holds."""
-    query = chats.session_query(TENANT, MANY_CHATS_USER)
+    query = session_query(TENANT, MANY_CHATS_USER)
     before = db.session.execute(query.offset(start - 1).limit(1)).scalar_one()
     window = db.session.execute(query.offset(start).limit(PAGE)).scalars().all()
     cursor = encode_cursor(before.updated_at, before.id)
@@ -307,8 +307,7 @@ def comparisons(w):
     sessions = "/api/sessions?" + urlencode({"user_id": MANY_CHATS_USER})
     second_cursor, second_ids = w.second_window
     last_cursor, last_ids = w.last_window
-    window = transcripts.message_window
-    session_window = chats.session_window
+    window = message_window
     return [
         Comparison(
             "messages, keyset, oldest first",
@@ -359,8 +358,8 @@ def comparisons(w):
             f"{chat}?page={w.last_page}&size={PAGE}",
             oldest,
             on_last_page,
-            lambda: transcripts.list_messages(TENANT, w.long_chat, page=1, size=PAGE),
-            lambda: transcripts.list_messages(TENANT, w.long_chat, page=w.last_page, size=PAGE),
+            lambda: list_messages(TENANT, w.long_chat, page=1, size=PAGE),
+            lambda: list_messages(TENANT, w.long_chat, page=w.last_page, size=PAGE),
         ),
         Comparison(
             "sessions, offset (page/size)",
@@ -369,10 +368,8 @@ def comparisons(w):
             f"{sessions}&page={w.last_session_page}&size={PAGE}",
             None,
             last_ids,
-            lambda: chats.list_sessions(TENANT, MANY_CHATS_USER, page=1, size=PAGE),
-            lambda: chats.list_sessions(
-                TENANT, MANY_CHATS_USER, page=w.last_session_page, size=PAGE
-            ),
+            lambda: list_sessions(TENANT, MANY_CHATS_USER, page=1, size=PAGE),
+            lambda: list_sessions(TENANT, MANY_CHATS_USER, page=w.last_session_page, size=PAGE),
         ),
     ]
 
@@ -380,64 +377,23 @@ def comparisons(w):
 # --- Serving and timing --------------------------------------------------------------
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def gunicorn(database_url, api_key, scratch):
     """ragchat under gunicorn as `make run` starts it, with one worker (the client sends
-    one request at a time) and a rate limit the benchmark cannot reach."""
-    port = free_port()
-    env = {
-        **os.environ,
+    one request at a time) and a rate limit the benchmark cannot reach; yields its port."""
+    settings = {
         "RAGCHAT_ENV": "development",
         "DATABASE_URL": database_url,
         "API_KEY": api_key,
         "SECRET_KEY": secrets.token_urlsafe(32),
-        "INSTANCE_PATH": str(scratch / "instance"),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
         "WEB_CONCURRENCY": "1",
         "RATE_LIMIT": "1000000/minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "METRICS_ENABLED": "false",
         "LOG_FILE": "",
     }
-    log_path = scratch / "gunicorn.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_healthy(port, process, log_path)
-            yield port
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def wait_until_healthy(port, process, log_path, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        with suppress(OSError):
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/health-check")
-            if connection.getresponse().status == 200:
-                return
-        time.sleep(0.1)
-    tail = log_path.read_text().splitlines()[-20:]
-    raise RuntimeError("gunicorn did not become healthy:\n" + "\n".join(tail))
+    with Server(scratch, migrate=False, **settings) as server:
+        yield server.port
 
 
 class Client:

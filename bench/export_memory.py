@@ -23,9 +23,7 @@ bench/results/export_memory-<timestamp>.json.
 import argparse
 import http.client
 import json
-import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,6 +44,7 @@ from sqlalchemy import insert  # noqa: E402
 from ragchat import create_app  # noqa: E402
 from ragchat.extensions import db  # noqa: E402
 from ragchat.models import DEFAULT_TENANT, ChatMessage, ChatSession  # noqa: E402
+from tests.support.server import Server, worker_rss  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 SAMPLE_EVERY = 0.02  # seconds between RSS samples
@@ -114,46 +113,19 @@ def rss_kib(pid):
     raise RuntimeError("no VmRSS")
 
 
-def worker_pid(master):
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-        if children:
-            return int(children[0])
-        time.sleep(0.1)
-    raise RuntimeError("gunicorn started no worker")
-
-
 @contextmanager
 def server(url, workdir, key):
-    port = 20000 + secrets.randbelow(20000)
-    env = {
-        **os.environ,
+    """ragchat under gunicorn with one worker; yields its port and the worker's pid."""
+    settings = {
         "DATABASE_URL": url,
         "API_KEY": key,
         "WEB_CONCURRENCY": "1",
-        "PORT": str(port),
-        "INSTANCE_PATH": str(workdir / "instance"),
         "RATE_LIMIT": "100000/minute",
         "LOG_LEVEL": "WARNING",
     }
-    log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
-    master = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
-        [Path(sys.executable).parent / "gunicorn", "--config", "gunicorn.conf.py"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        for _ in range(200):
-            try:
-                get(port, "/api/health-check", key)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield port, worker_pid(master.pid)
-    finally:
-        master.terminate()
-        master.wait(timeout=40)
-        log.close()
+    with Server(workdir, migrate=False, **settings) as running:
+        (worker,) = worker_rss(running.pid)
+        yield running.port, worker
 
 
 def get(port, path, key, sink=None):

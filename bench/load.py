@@ -20,6 +20,7 @@ bench/results/load-<timestamp>.json. The database is dropped at the end. Needs `
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import statistics
@@ -36,8 +37,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script: ragchat lives beside bench/
 
 from load_data import seed, wait_for_quiet  # noqa: E402
-from load_serve import Server, probe, worker_rss  # noqa: E402
 from scratch import scratch_database  # noqa: E402
+
+from tests.support.server import Server, probe, worker_rss  # noqa: E402
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -278,11 +280,20 @@ def run(
         url = stack.enter_context(scratch_database(server_url))
         api_key, targets, results["seeded"] = seed(url, scratch, data, progress)
         write_targets(scratch / "targets.txt", api_key, targets)
-        settings = {"DATABASE_URL": url, "WEB_CONCURRENCY": str(workers)}
+        settings = {
+            "RAGCHAT_ENV": "development",
+            "API_KEY": "rck_operator_" + secrets.token_urlsafe(24),
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "RATE_LIMIT": "1000000/second",  # a limit the load cannot reach
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOG_FILE": "",
+            "DATABASE_URL": url,
+            "WEB_CONCURRENCY": str(workers),
+        }
         if gunicorn_args:  # e.g. another worker class, for both servers alike
             settings["GUNICORN_CMD_ARGS"] = gunicorn_args
-        ragchat = stack.enter_context(Server("wsgi:app", scratch / "ragchat", settings))
-        bare = stack.enter_context(Server("bench.bare_app:app", scratch / "bare", settings))
+        ragchat = stack.enter_context(Server(scratch / "ragchat", app="wsgi:app", **settings))
+        bare = stack.enter_context(Server(scratch / "bare", app="bench.bare_app:app", **settings))
         scenarios = [name for name in SCENARIOS if name != "ceiling"]
         search = probe(ragchat.url + "/api/search?q=refund", api_key)
         results["search_status"] = search
@@ -291,7 +302,7 @@ def run(
             scenarios.remove("search")
         urls = {"ceiling": bare.url} | dict.fromkeys(scenarios, ragchat.url)
         for name, directory in variants.items():
-            other = Server("wsgi:app", scratch / f"variant-{name}", settings, cwd=directory)
+            other = Server(scratch / f"variant-{name}", app="wsgi:app", cwd=directory, **settings)
             variant_url = stack.enter_context(other).url
             # Not search: it is new (no "before" to compare with) and slow.
             urls |= {f"{s}@{name}": variant_url for s in scenarios if s != "search"}
@@ -455,7 +466,7 @@ def main(argv=None):
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
-    from ragchat.validators import parse_workers
+    from ragchat.settings.parsing import parse_workers
 
     workers = args.workers or parse_workers(os.environ.get("WEB_CONCURRENCY", ""))
     smoke = args.smoke

@@ -19,9 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from ragchat.auth.keys import issue_key
 from ragchat.extensions import db
-from ragchat.keys import issue_key
-from ragchat.validators import database_uri
+from ragchat.settings.parsing import database_uri
 
 TENANT = "load"
 READ_TARGETS_PER_SIZE = 20  # sessions of each size the read scenarios pick from
@@ -116,6 +116,7 @@ def seed(url, scratch, data, progress):
     with bench_app(url, operator_key, scratch / "seed-instance"):
         upgrade()
         _, secret = issue_key(TENANT, "load", scopes=("read", "write"))
+        db.session.commit()
         fill(data, progress)
         settle()
         targets = pick_targets()

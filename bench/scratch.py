@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from ragchat import create_app
 from ragchat.extensions import db
-from ragchat.validators import database_uri
+from ragchat.settings.parsing import database_uri
 
 
 @contextmanager

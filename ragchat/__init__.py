@@ -7,14 +7,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ragchat.api import register_api
 from ragchat.api.openapi import SPEC_SETTINGS, ErrorResponsesPlugin
-from ragchat.cli import register_commands
-from ragchat.config import ROOT, framework_config, load_settings
+from ragchat.auth.callers import init_callers
+from ragchat.commands import register_commands
 from ragchat.errors import register_error_handlers
 from ragchat.extensions import api, cors, csrf, db, limiter, migrate
-from ragchat.keys import init_key_cache
 from ragchat.logs import init_request_logging, logging_config
 from ragchat.metrics import init_metrics
 from ragchat.security import init_security_headers
+from ragchat.settings import ROOT, framework_config, load_settings
 from ragchat.version import __version__
 from ragchat.web import register_web
 
@@ -23,6 +23,7 @@ __all__ = ["__version__", "create_app"]
 
 def create_app(config=None):
     """Build the app; `config` overrides settings read from the environment."""
+    # Settings: everything checked at once (ConfigError names every bad one).
     settings = load_settings(config)
     app = Flask(
         __name__,
@@ -37,17 +38,22 @@ def create_app(config=None):
     logging.config.dictConfig(logging_config(settings))
     init_request_logging(app)  # first, so that even a 429 carries a request id
 
+    # Extensions, and who a request's key belongs to (the rate limits count per caller).
     db.init_app(app)
-    init_key_cache(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     limiter.init_app(app)
     cors.init_app(app)
     csrf.init_app(app)
+    init_callers(app)
+
+    # The ways in: the JSON API, the review UI, the `flask` commands.
     register_api(api)
     register_web(app)
-    register_error_handlers(app)
     register_commands(app)
+
+    # Around every request: errors as problem+json or pages, headers, metrics, proxies.
+    register_error_handlers(app)
     init_security_headers(app)
     init_metrics(app)
     if settings["TRUSTED_PROXIES"]:

@@ -12,8 +12,7 @@ from werkzeug.exceptions import (
     UnprocessableEntity,
 )
 
-from ragchat.chats import RecordNotFound
-from ragchat.pages import InvalidInput
+from ragchat.exceptions import InvalidInput, RecordNotFound
 from ragchat.problems import field_errors, is_api_request, problem
 
 DATABASE_DOWN = "The database is unavailable; try again shortly."

@@ -5,7 +5,6 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_sqlalchemy.session import Session
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -16,35 +15,26 @@ class Base(DeclarativeBase):
     pass
 
 
-class HoldableSession(Session):
-    """A session whose commits can be held back (flushed only) while info["hold_commit"]
-    is set, so a wrapper can add its own writes to the same transaction as a view's
-    (an idempotent request's record and answer, with what the request wrote)."""
-
-    def commit(self):
-        if self.info.get("hold_commit"):
-            self.flush()
-        else:
-            super().commit()
-
-
 db = SQLAlchemy(
     model_class=Base,
     # expire_on_commit off: objects stay readable after commit without another SELECT.
-    session_options={"expire_on_commit": False, "class_": HoldableSession},
+    session_options={"expire_on_commit": False},
 )
 migrate = Migrate()
 api = ProblemApi()
 
 
+RATE_LIMIT_IDENTITY = "rate_limit_identity"
+
+
 def rate_limit_key():
-    from ragchat.keys import rate_limit_key  # keys needs db, defined above
+    """Who this request counts as: the function that ragchat.auth registers on the app
+    (per API key, per signed-in reviewer, else per address)."""
+    return current_app.extensions[RATE_LIMIT_IDENTITY]()
 
-    return rate_limit_key()
 
-
-# Counted per API key. The limit is read per request, so each app's RATE_LIMIT holds
-# (Flask-Limiter keeps the first app's limits otherwise).
+# The limit is read per request, so each app's RATE_LIMIT holds (Flask-Limiter keeps the
+# first app's limits otherwise).
 limiter = Limiter(
     key_func=rate_limit_key, default_limits=[lambda: current_app.config["RATE_LIMIT"]]
 )

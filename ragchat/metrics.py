@@ -11,8 +11,8 @@ from pathlib import Path
 
 from flask import request
 
+from ragchat.auth.callers import API_KEY_HEADER, authenticate
 from ragchat.extensions import db
-from ragchat.keys import API_KEY_HEADER, authenticate
 from ragchat.problems import problem
 from ragchat.version import __version__
 

@@ -129,18 +129,19 @@ class ChatMessage(db.Model):
     feedback_comment: Mapped[str | None] = mapped_column(Text)
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    @property
-    def feedback(self):
-        if self.feedback_rating is None:
-            return None
-        return {
-            "rating": self.feedback_rating,
-            "comment": self.feedback_comment,
-            "created_at": self.feedback_at,
-        }
-
     def __repr__(self):
         return f"<ChatMessage {self.session_id}#{self.seq} {self.sender}>"
+
+    @property
+    def feedback(self):
+        return feedback_object(self.feedback_rating, self.feedback_comment, self.feedback_at)
+
+
+def feedback_object(rating, comment, created_at):
+    """A message's rating as the API and the exports show it; None when it has none."""
+    if rating is None:
+        return None
+    return {"rating": rating, "comment": comment, "created_at": created_at}
 
 
 class IdempotentRequest(db.Model):

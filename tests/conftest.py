@@ -1,51 +1,17 @@
-"""Fixtures: one migrated database per test run, emptied after every test.
+"""Fixtures: one migrated database per test run, emptied after every test; clients with and
+without a key; helpers that create sessions, messages and keys through the API.
 
 The run uses PostgreSQL when TEST_DATABASE_URL names a server (a fresh database is
 created on it and dropped afterwards) and an SQLite file otherwise.
 """
 
-import os
-import uuid
-from contextlib import contextmanager
-
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from ragchat import create_app
+from ragchat.auth import keys
+from ragchat.auth.callers import init_callers
 from ragchat.extensions import db, limiter
-from ragchat.keys import init_key_cache
-from ragchat.validators import database_uri
-
-API_KEY = "test-key-0123456789abcdef"
-OTHER_KEY = "test-key-second-0123456789"
-
-
-@contextmanager
-def fresh_database(tmp_path):
-    """A new, empty database on the server under test; dropped afterwards."""
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        yield f"sqlite:///{tmp_path / f'ragchat-{uuid.uuid4().hex[:8]}.db'}"
-        return
-    server_url = make_url(database_uri(server, tmp_path))
-    name = f"ragchat_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def build_app(database_url, **overrides):
-    return create_app(
-        {"DATABASE_URL": database_url, "API_KEY": f"{API_KEY},{OTHER_KEY}", **overrides}
-    )
+from tests.support.database import API_KEY, build_app, fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +37,7 @@ def empty_tables(request):
     yield
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
-        init_key_cache(app)
+        init_callers(app)
         with app.app_context():
             limiter.reset()
             db.session.remove()
@@ -120,11 +86,11 @@ def add_message(api):
 @pytest.fixture
 def issue_key(app):
     """Store a key for a tenant and return its secret."""
-    from ragchat import keys
 
     def issue(tenant, scopes=("read", "write"), **options):
         with app.app_context():
             _, secret = keys.issue_key(tenant, f"{tenant} key", scopes, **options)
+            db.session.commit()
         return secret
 
     return issue

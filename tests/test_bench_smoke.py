@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from ragchat.config import ROOT
+from ragchat.settings import ROOT
 
 SCENARIOS = {
     "ceiling",

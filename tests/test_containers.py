@@ -21,7 +21,7 @@ import pytest
 import yaml
 from dotenv import dotenv_values
 
-from ragchat.config import DEFAULTS, load_settings
+from ragchat.settings import DEFAULTS, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -32,7 +32,7 @@ COMPOSE_SCHEMA = Path(__file__).parent / "data" / "compose-spec.json"
 
 # What the image needs at run time, relative to the repository root.
 RUNTIME_PATHS = ("ragchat", "templates", "static", "migrations", "wsgi.py", "gunicorn.conf.py")
-# Every setting the app reads; RAGCHAT_ENV is named here until config.py reads it.
+# Every setting the app reads; RAGCHAT_ENV is named here until ragchat/settings reads it.
 SETTINGS = tuple(dict.fromkeys([*DEFAULTS, "RAGCHAT_ENV"]))
 SECRET_SETTINGS = ("API_KEY", "SECRET_KEY")
 APP_UID = "10001"

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
-from ragchat.keys import hash_secret
+from ragchat.auth.callers import hash_secret
 from ragchat.logs import RequestIdFilter, logging_config
-from tests.conftest import API_KEY
+from tests.support.database import API_KEY
 
 
 @pytest.mark.parametrize("sent", ["abc-123", "req_7f3a.9:1", "A" * 128])
@@ -95,7 +95,7 @@ def test_text_log_line_names_the_request():
 
 
 def test_log_file_receives_the_lines(database_url, app, tmp_path):
-    from tests.conftest import build_app
+    from tests.support.database import build_app
 
     log_file = tmp_path / "ragchat.log"
     other = build_app(database_url, LOG_FILE=str(log_file), LOG_FORMAT="json")

@@ -15,8 +15,8 @@ from sqlalchemy.pool import NullPool
 from ragchat import metrics
 from ragchat.extensions import db
 from ragchat.version import __version__
-from tests.conftest import API_KEY, OTHER_KEY, build_app, fresh_database
-from tests.test_server import Server, call
+from tests.support.database import API_KEY, OTHER_KEY, build_app, fresh_database
+from tests.support.server import Server, call
 
 DEFAULT_POOL_SIZE = 5  # SQLAlchemy's QueuePool default; the app keeps it
 

@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 
 from ragchat.extensions import db
 from ragchat.search.index import include_object
-from tests.conftest import API_KEY, build_app, fresh_database
+from tests.support.database import API_KEY, build_app, fresh_database
 
 
 def schema_differences(app):

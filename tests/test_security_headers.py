@@ -5,8 +5,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ragchat.config import ROOT
-from tests.conftest import build_app
+from ragchat.settings import ROOT
+from tests.support.database import build_app
 
 COMMON = {
     "X-Content-Type-Options": "nosniff",
@@ -80,12 +80,12 @@ def test_every_kind_of_response_has_the_headers(client, api, sid, case):
 
 
 def test_unexpected_500_problem_has_the_headers(api, sid, monkeypatch):
-    from ragchat import chats
+    from ragchat.chats import sessions
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(chats, "get_session", explode)
+    monkeypatch.setattr(sessions, "get_session", explode)
     response = api.get(f"/api/sessions/{sid}")
     assert response.status_code == 500
     assert response.mimetype == PROBLEM

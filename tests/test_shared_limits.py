@@ -4,8 +4,8 @@ import secrets
 
 import redis
 
-from tests.conftest import fresh_database
-from tests.test_server import Server, call
+from tests.support.database import fresh_database
+from tests.support.server import Server, call
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -1,30 +1,14 @@
 """The key check in front of every data route: who is calling, for which tenant, with
-which scopes; and the brute-force guard beside it."""
+which scopes."""
 
 from functools import wraps
 
-from flask import current_app, request
-from flask_limiter.util import get_remote_address
+from flask import request
 from flask_smorest import abort
 
-from ragchat.extensions import limiter
-from ragchat.keys import API_KEY_HEADER, current_caller
-
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def failed_authentication_limit(is_authenticated):
-    """The brute-force guard: failed authentications (401s) per client address, one count
-    for the API and the review UI's sign-in; requests `is_authenticated` accepts go free."""
-    return limiter.shared_limit(
-        lambda: current_app.config["AUTH_FAILURE_LIMIT"],
-        scope="auth-failures",
-        key_func=get_remote_address,
-        deduct_when=lambda response: response.status_code == 401,
-        exempt_when=is_authenticated,
-        override_defaults=False,  # RATE_LIMIT applies as well
-    )
-
+from ragchat.auth.callers import API_KEY_HEADER, current_caller
+from ragchat.auth.guards import failed_authentication_limit
+from ragchat.transactions import READ_METHODS
 
 auth_failure_limit = failed_authentication_limit(lambda: current_caller() is not None)
 

@@ -2,12 +2,12 @@
 
 from flask.views import MethodView
 from marshmallow import Schema, fields
-from marshmallow.validate import Length, OneOf
+from marshmallow.validate import OneOf
 
-from ragchat import archive
 from ragchat.api.auth import current_tenant, require_scope
-from ragchat.api.fields import Instant, Text
 from ragchat.api.parsing import ApiBlueprint
+from ragchat.chats import exports
+from ragchat.fields import Instant, user_id_field
 
 blp = ApiBlueprint(
     "exports",
@@ -34,24 +34,36 @@ SESSION_OBJECT = {
 }
 
 
+SESSION_DOWNLOAD = {
+    "description": "The session with all its messages, as a download.",
+    "headers": DISPOSITION,
+    "content": {
+        "application/json": {"schema": SESSION_OBJECT},
+        "text/markdown": {"schema": {"type": "string"}},
+    },
+}
+SESSIONS_DOWNLOAD = {
+    "description": "One line per session (the JSON object of the single-session export), in "
+    "no particular order, streamed.",
+    "headers": DISPOSITION,
+    "content": {exports.NDJSON: {"schema": SESSION_OBJECT}},
+}
+SINCE = "Only sessions active at or after this time (ISO 8601, with zone)."
+
+
 class SessionExportArgsSchema(Schema):
     format = fields.String(
         load_default="json",
-        validate=OneOf(list(archive.SESSION_FORMATS)),
+        validate=OneOf(list(exports.SESSION_FORMATS)),
         metadata={"description": "json (default): the session as stored; markdown: a transcript."},
     )
 
 
 class ExportArgsSchema(Schema):
-    user_id = Text(
-        validate=Length(min=1, max=255),
+    user_id = user_id_field(
         metadata={"description": "Only this end user's sessions (default: the whole tenant)."},
     )
-    updated_since = Instant(
-        metadata={
-            "description": "Only sessions active at or after this time (ISO 8601, with zone)."
-        }
-    )
+    updated_since = Instant(metadata={"description": SINCE})
 
 
 @blp.route("/sessions/<uuid:session_id>/export")
@@ -59,22 +71,11 @@ class SessionExport(MethodView):
     decorators = [require_scope()]
 
     @blp.arguments(SessionExportArgsSchema, location="query")
-    @blp.doc(
-        responses={
-            200: {
-                "description": "The session with all its messages, as a download.",
-                "headers": DISPOSITION,
-                "content": {
-                    "application/json": {"schema": SESSION_OBJECT},
-                    "text/markdown": {"schema": {"type": "string"}},
-                },
-            }
-        }
-    )
+    @blp.doc(responses={200: SESSION_DOWNLOAD})
     def get(self, args, session_id):
         """Download a session with all its messages, as JSON or a Markdown transcript"""
-        download = archive.session_download(current_tenant(), session_id, args["format"])
-        return archive.respond(download)
+        download = exports.session_download(current_tenant(), session_id, args["format"])
+        return exports.respond(download)
 
 
 @blp.route("/export")
@@ -82,19 +83,10 @@ class Export(MethodView):
     decorators = [require_scope()]
 
     @blp.arguments(ExportArgsSchema, location="query")
-    @blp.doc(
-        responses={
-            200: {
-                "description": "One line per session (the JSON object of the single-session "
-                "export), in no particular order, streamed.",
-                "headers": DISPOSITION,
-                "content": {archive.NDJSON: {"schema": SESSION_OBJECT}},
-            }
-        }
-    )
+    @blp.doc(responses={200: SESSIONS_DOWNLOAD})
     def get(self, args):
         """Export your tenant's (or one user's) sessions with their messages as NDJSON"""
-        download = archive.chats_download(
+        download = exports.chats_download(
             current_tenant(), args.get("user_id"), args.get("updated_since")
         )
-        return archive.respond(download)
+        return exports.respond(download)

@@ -1,9 +1,11 @@
 """Idempotency-Key: a retried POST gets the first answer back instead of writing twice.
 
-The record of the request is inserted in the same transaction as what the request writes,
-and the answer is stored before that transaction commits: either both are kept or
-neither. A concurrent twin blocks on the record's primary key until the first commits,
-then replays its answer. Records are kept for 24 hours, then purged.
+The record of the request is inserted in the view's own transaction — the one that
+`one_transaction` (ragchat.transactions) wraps around it and commits — and the answer is
+stored in the record before that commit: either both are kept or neither. A concurrent
+twin blocks on the record's primary key until the first commits, then replays its answer.
+A failed request is rolled back with its record, so a retry may succeed. Records are kept
+for 24 hours, then purged.
 """
 
 import hashlib
@@ -40,6 +42,9 @@ PARAMETER_DOC = {
 
 
 def idempotent(view):
+    """For a POST inside `one_transaction`: with an Idempotency-Key, the first answer is
+    recorded in the request's transaction and every retry gets it back."""
+
     @wraps(view)
     def guarded(*args, **kwargs):
         key = request.headers.get(HEADER)
@@ -51,36 +56,28 @@ def idempotent(view):
         earlier = recorded(tenant, key)
         if earlier is not None:
             return replay(earlier, fingerprint)
-        db.session.info["hold_commit"] = True  # the view's commits wait for ours
         try:
             record = IdempotentRequest(
                 tenant_id=tenant, key=key, fingerprint=fingerprint, status=0, body=""
             )
             db.session.add(record)
-            db.session.flush()  # a concurrent twin waits here until we commit
+            db.session.flush()  # a concurrent twin waits here until the first commits
             response = view(*args, **kwargs)
-            if response.status_code >= 300:
-                db.session.rollback()  # failures are not remembered: a retry may succeed
-                return response
-            record.status = response.status_code
-            record.body = response.get_data(as_text=True)
-            record.location = response.headers.get("Location")
-            db.session.info.pop("hold_commit")
-            db.session.commit()
-            if random.random() < PURGE_CHANCE:  # noqa: S311 (load spreading, not security)
-                purge_expired()
-            return response
         except IntegrityError:
+            # The twin committed first. Its transaction is over; ours has failed: end it
+            # and answer what the twin answered.
             db.session.rollback()
             earlier = recorded(tenant, key)
             if earlier is None:
                 raise
             return replay(earlier, fingerprint)
-        except BaseException:
-            db.session.rollback()
-            raise
-        finally:
-            db.session.info.pop("hold_commit", None)
+        if response.status_code < 300:  # failures are rolled back with the record
+            record.status = response.status_code
+            record.body = response.get_data(as_text=True)
+            record.location = response.headers.get("Location")
+            if random.random() < PURGE_CHANCE:  # noqa: S311 (load spreading, not security)
+                purge_expired()
+        return response
 
     # Added to the generated parameters, not in place of them (see EXTRA_PARAMETERS).
     guarded._apidoc = deepcopy(getattr(view, "_apidoc", {}))
@@ -106,7 +103,7 @@ def recorded(tenant, key):
     record = db.session.get(IdempotentRequest, (tenant, key), populate_existing=True)
     if record is not None and record.created_at < utcnow() - KEEP_FOR:
         db.session.delete(record)
-        db.session.commit()
+        db.session.flush()
         return None
     return record
 
@@ -124,9 +121,8 @@ def replay(record, fingerprint):
 
 
 def purge_expired():
-    """Delete records older than 24 hours; returns how many."""
+    """Delete records older than 24 hours (in the caller's transaction); returns how many."""
     deleted = db.session.execute(
         delete(IdempotentRequest).where(IdempotentRequest.created_at < utcnow() - KEEP_FOR)
     )
-    db.session.commit()
     return deleted.rowcount

@@ -6,11 +6,13 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf, Range
 
-from ragchat import keys
 from ragchat.api.auth import current_tenant, require_scope
-from ragchat.api.fields import Text
 from ragchat.api.parsing import ApiBlueprint
+from ragchat.auth import keys
+from ragchat.fields import Text
 from ragchat.models import SCOPES, utcnow
+from ragchat.rules import KEY_NAME_LENGTH, MAX_DAYS, MAX_KEY_ID
+from ragchat.transactions import one_transaction
 
 blp = ApiBlueprint(
     "keys",
@@ -19,11 +21,11 @@ blp = ApiBlueprint(
     description="API keys of your tenant (admin scope). Secrets are shown once, at creation.",
 )
 
-KEY_ID = "<int(max=2147483647):key_id>"  # beyond that no key exists, and no overflow
+KEY_ID = f"<int(max={MAX_KEY_ID}):key_id>"  # beyond that no key exists, and no overflow
 
 
 class KeyCreateSchema(Schema):
-    name = Text(required=True, strip=True, validate=Length(min=1, max=100))
+    name = Text(required=True, strip=True, validate=Length(min=1, max=KEY_NAME_LENGTH))
     scopes = fields.List(
         fields.String(validate=OneOf(SCOPES)),
         load_default=lambda: ["read", "write"],
@@ -32,7 +34,7 @@ class KeyCreateSchema(Schema):
     )
     expires_in_days = fields.Integer(
         strict=True,
-        validate=Range(min=1, max=3650),
+        validate=Range(min=1, max=MAX_DAYS),
         metadata={"description": "Default: never expires."},
     )
 
@@ -57,7 +59,7 @@ class NewKeySchema(KeySchema):
 
 @blp.route("")
 class Keys(MethodView):
-    decorators = [require_scope("admin")]
+    decorators = [require_scope("admin"), one_transaction]
 
     @blp.response(200, KeySchema(many=True))
     def get(self):
@@ -81,7 +83,7 @@ class Keys(MethodView):
 
 @blp.route(f"/{KEY_ID}")
 class KeyItem(MethodView):
-    decorators = [require_scope("admin")]
+    decorators = [require_scope("admin"), one_transaction]
 
     @blp.response(204)
     def delete(self, key_id):

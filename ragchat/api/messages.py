@@ -4,12 +4,9 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf, Range
 
-from ragchat import transcripts
 from ragchat.api.auth import current_tenant, require_scope
-from ragchat.api.fields import JSONObject, Metadata, Sender, Text
 from ragchat.api.idempotency import idempotent
 from ragchat.api.pagination import (
-    DEFAULT_SIZE,
     PAGINATION_HEADERS_DOC,
     PageArgsSchema,
     limit_field,
@@ -17,10 +14,11 @@ from ragchat.api.pagination import (
     window_headers,
 )
 from ragchat.api.parsing import ApiBlueprint
+from ragchat.chats import messages
+from ragchat.fields import JSONObject, Metadata, Sender, Text
 from ragchat.models import RATINGS, SENDERS
-
-MAX_BATCH = 100
-MAX_SEQ = 2**31 - 1  # seq is a 32-bit integer column
+from ragchat.rules import DEFAULT_PAGE_SIZE, MAX_BATCH, MAX_SEQ
+from ragchat.transactions import one_transaction
 
 blp = ApiBlueprint(
     "messages",
@@ -120,24 +118,24 @@ KEYSET_ARGS = ("after", "before", "limit", "order")
 
 @blp.route("")
 class Messages(MethodView):
-    decorators = [require_scope()]
+    decorators = [require_scope(), one_transaction]
 
     @blp.arguments(MessageQueryArgsSchema, location="query")
     @blp.response(200, MessageSchema(many=True), headers=PAGINATION_HEADERS_DOC)
     def get(self, args, session_id):
         """List a session's messages in order, by page or by seq"""
         if not any(name in args for name in KEYSET_ARGS):
-            page = transcripts.list_messages(
+            page = messages.list_messages(
                 current_tenant(), session_id, page=args["page"], size=args["size"]
             )
             return page.items, pagination_headers(page)
         descending = args.get("order") == "desc"
-        found = transcripts.message_window(
+        found = messages.message_window(
             current_tenant(),
             session_id,
             after=args.get("after"),
             before=args.get("before"),
-            limit=args.get("limit", DEFAULT_SIZE),
+            limit=args.get("limit", DEFAULT_PAGE_SIZE),
             descending=descending,
         )
         last = found.items[-1].seq if found.items else None
@@ -149,32 +147,32 @@ class Messages(MethodView):
     @blp.response(201, MessageSchema)
     def post(self, message, session_id):
         """Append a message to a session"""
-        return transcripts.append_message(current_tenant(), session_id, **message)
+        return messages.append_message(current_tenant(), session_id, **message)
 
 
 @blp.route("/batch")
 class MessageBatch(MethodView):
-    decorators = [require_scope()]
+    decorators = [require_scope(), one_transaction]
 
     @idempotent
     @blp.arguments(MessageBatchSchema)
     @blp.response(201, MessageBatchResultSchema)
     def post(self, batch, session_id):
         """Append up to 100 messages at once: all or none, with consecutive seqs"""
-        stored = transcripts.append_messages(current_tenant(), session_id, batch["messages"])
+        stored = messages.append_messages(current_tenant(), session_id, batch["messages"])
         return {"messages": stored}
 
 
 @blp.route("/<uuid:message_id>")
 class MessageItem(MethodView):
-    decorators = [require_scope()]
+    decorators = [require_scope(), one_transaction]
 
     @blp.response(200, MessageSchema)
     def get(self, session_id, message_id):
         """Read one message"""
-        return transcripts.get_message(current_tenant(), session_id, message_id)
+        return messages.get_message(current_tenant(), session_id, message_id)
 
     @blp.response(204)
     def delete(self, session_id, message_id):
         """Delete one message (the others keep their seqs)"""
-        transcripts.delete_message(current_tenant(), session_id, message_id)
+        messages.delete_message(current_tenant(), session_id, message_id)

@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 from apispec import BasePlugin
 
-from ragchat.keys import API_KEY_HEADER
+from ragchat.auth.callers import API_KEY_HEADER
 
 SECURITY_SCHEME = "ApiKeyAuth"
 # Parameters a view documents by hand, added to (not, as flask-smorest's doc() would,

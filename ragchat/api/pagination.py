@@ -8,9 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load
 from marshmallow.validate import Range
 
-DEFAULT_SIZE = 20
-MAX_SIZE = 100
-MAX_PAGE = 10_000_000  # keeps OFFSET well inside a 64-bit integer
+from ragchat.rules import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
 
 PAGINATION_HEADERS_DOC = {
     "X-Pagination": {
@@ -39,17 +37,17 @@ WINDOW_HEADERS_DOC = {
 class PageArgsSchema(Schema):
     page = fields.Integer(load_default=1, validate=Range(min=1, max=MAX_PAGE))
     size = fields.Integer(
-        validate=Range(min=1, max=MAX_SIZE),
-        metadata={"description": f"Items per page (default {DEFAULT_SIZE})."},
+        validate=Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"Items per page (default {DEFAULT_PAGE_SIZE})."},
     )
     page_size = fields.Integer(
-        validate=Range(min=1, max=MAX_SIZE), metadata={"description": "Alias of size."}
+        validate=Range(min=1, max=MAX_PAGE_SIZE), metadata={"description": "Alias of size."}
     )
 
     @post_load
     def settle_size(self, data, **kwargs):
         alias = data.pop("page_size", None)
-        data["size"] = data.get("size") or alias or DEFAULT_SIZE
+        data["size"] = data.get("size") or alias or DEFAULT_PAGE_SIZE
         return data
 
 
@@ -91,6 +89,6 @@ def window_headers(has_more, **next_position):
 
 def limit_field():
     return fields.Integer(
-        validate=Range(min=1, max=MAX_SIZE),
+        validate=Range(min=1, max=MAX_PAGE_SIZE),
         metadata={"description": "Keyset paging: items per page (1-100; default 20)."},
     )

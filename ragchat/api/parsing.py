@@ -1,28 +1,16 @@
 """Request parsing: strict JSON bodies, and the blueprint class every API module uses."""
 
-import json
-import math
-
 from flask_smorest import Blueprint, abort
 from webargs.flaskparser import FlaskParser, is_json_request
 
-
-def reject_constant(name):
-    raise ValueError(f"{name} is not JSON")
-
-
-def finite_float(text):
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError("number out of range")
-    return number
+from ragchat.rules import loads_strict
 
 
 class JSONBodyParser(FlaskParser):
     """Bodies must be JSON (415 otherwise) and valid, strict JSON (400 otherwise).
 
-    Python's decoder also takes NaN and Infinity, which no database stores as JSON, and
-    raises RecursionError on absurd nesting; both are the client's mistake, not ours.
+    NaN, Infinity (which no database stores as JSON) and absurd nesting (RecursionError)
+    are the client's mistake, not ours.
     """
 
     def _raw_load_json(self, req):
@@ -36,7 +24,7 @@ class JSONBodyParser(FlaskParser):
         if not body.strip():
             abort(400, message="The request body is empty; send a JSON object.")
         try:
-            return json.loads(body, parse_constant=reject_constant, parse_float=finite_float)
+            return loads_strict(body)
         except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError too
             abort(400, message="The request body is not valid JSON.")
 

@@ -8,10 +8,11 @@ from marshmallow.validate import Length
 
 from ragchat import search
 from ragchat.api.auth import current_tenant, require_scope
-from ragchat.api.fields import Instant, Sender, Text
-from ragchat.api.pagination import DEFAULT_SIZE, WINDOW_HEADERS_DOC, limit_field, window_headers
+from ragchat.api.pagination import WINDOW_HEADERS_DOC, limit_field, window_headers
 from ragchat.api.parsing import ApiBlueprint
+from ragchat.fields import Instant, Sender, Text, user_id_field
 from ragchat.models import SENDERS
+from ragchat.rules import DEFAULT_PAGE_SIZE
 
 blp = ApiBlueprint(
     "search",
@@ -40,9 +41,7 @@ class SearchArgsSchema(Schema):
         validate=Length(min=1, max=500),
         metadata={"description": QUERY_SYNTAX},
     )
-    user_id = Text(
-        validate=Length(min=1, max=255), metadata={"description": "Only this end user's chats."}
-    )
+    user_id = user_id_field(metadata={"description": "Only this end user's chats."})
     session_id = fields.UUID(metadata={"description": "Only this session."})
     sender = Sender(
         metadata={
@@ -103,7 +102,7 @@ class Search(MethodView):
         hits, cursor = search.search(
             current_tenant(),
             args.pop("q"),
-            limit=args.pop("limit", DEFAULT_SIZE),
+            limit=args.pop("limit", DEFAULT_PAGE_SIZE),
             **args,
         )
         return hits, window_headers(cursor is not None, cursor=cursor)

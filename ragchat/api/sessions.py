@@ -8,21 +8,16 @@ from flask_smorest import abort
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
-from ragchat import chats, transcripts
+from ragchat.api import pagination
 from ragchat.api.auth import current_tenant, require_scope
-from ragchat.api.fields import Metadata, StrictBoolean, Text, metadata_problem
 from ragchat.api.idempotency import idempotent
 from ragchat.api.messages import MessageSchema
 from ragchat.api.openapi import EXTRA_PARAMETERS
-from ragchat.api.pagination import (
-    DEFAULT_SIZE,
-    PAGINATION_HEADERS_DOC,
-    PageArgsSchema,
-    limit_field,
-    pagination_headers,
-    window_headers,
-)
 from ragchat.api.parsing import ApiBlueprint
+from ragchat.chats import messages, sessions
+from ragchat.fields import Metadata, StrictBoolean, Text, title_field, user_id_field
+from ragchat.rules import DEFAULT_PAGE_SIZE, USER_ID_LENGTH, metadata_problem
+from ragchat.transactions import one_transaction
 
 blp = ApiBlueprint(
     "sessions",
@@ -31,16 +26,14 @@ blp = ApiBlueprint(
     description="Chat sessions: one per conversation, owned by an end user.",
 )
 
-USER_ID = {"description": "The end user's id in your system: any string of 1-255 chars."}
-
-
-def title_field(**kwargs):
-    return Text(strip=True, validate=Length(min=1, max=200), **kwargs)
+USER_ID = {
+    "description": f"The end user's id in your system: any string of 1-{USER_ID_LENGTH} chars."
+}
 
 
 class SessionCreateSchema(Schema):
-    user_id = Text(required=True, validate=Length(min=1, max=255), metadata=USER_ID)
-    title = title_field(metadata={"description": f'Defaults to "{chats.DEFAULT_TITLE}".'})
+    user_id = user_id_field(required=True, metadata=USER_ID)
+    title = title_field(metadata={"description": f'Defaults to "{sessions.DEFAULT_TITLE}".'})
     metadata = Metadata(load_default=dict)
 
 
@@ -53,8 +46,8 @@ class SessionUpdateSchema(Schema):
     )
 
 
-class SessionQueryArgsSchema(PageArgsSchema):
-    user_id = Text(required=True, validate=Length(min=1, max=255), metadata=USER_ID)
+class SessionQueryArgsSchema(pagination.PageArgsSchema):
+    user_id = user_id_field(required=True, metadata=USER_ID)
     is_favorite = fields.Boolean()
     has_feedback = fields.String(
         validate=OneOf(["up", "down", "any"]),
@@ -64,7 +57,7 @@ class SessionQueryArgsSchema(PageArgsSchema):
         validate=Length(max=500),
         metadata={"description": "Keyset paging: the cursor from the previous Link rel=next."},
     )
-    limit = limit_field()
+    limit = pagination.limit_field()
 
 
 METADATA_FILTER_DOC = {
@@ -120,10 +113,10 @@ class SessionDetailSchema(SessionSchema):
 
 @blp.route("")
 class Sessions(MethodView):
-    decorators = [require_scope()]
+    decorators = [require_scope(), one_transaction]
 
     @blp.arguments(SessionQueryArgsSchema, location="query")
-    @blp.response(200, SessionSchema(many=True), headers=PAGINATION_HEADERS_DOC)
+    @blp.response(200, SessionSchema(many=True), headers=pagination.PAGINATION_HEADERS_DOC)
     @blp.doc(**{EXTRA_PARAMETERS: [METADATA_FILTER_DOC]})
     def get(self, args):
         """List a user's sessions, most recently active first"""
@@ -133,51 +126,51 @@ class Sessions(MethodView):
             "metadata": metadata_filters(),
         }
         if "cursor" in args or "limit" in args:
-            found, cursor = chats.session_window(
+            found, cursor = sessions.session_window(
                 current_tenant(),
                 args["user_id"],
                 cursor=args.get("cursor"),
-                limit=args.get("limit", DEFAULT_SIZE),
+                limit=args.get("limit", DEFAULT_PAGE_SIZE),
                 **filters,
             )
-            return found.items, window_headers(found.has_more, cursor=cursor)
-        page = chats.list_sessions(
+            return found.items, pagination.window_headers(found.has_more, cursor=cursor)
+        page = sessions.list_sessions(
             current_tenant(), args["user_id"], page=args["page"], size=args["size"], **filters
         )
-        return page.items, pagination_headers(page)
+        return page.items, pagination.pagination_headers(page)
 
     @idempotent
     @blp.arguments(SessionCreateSchema)
     @blp.response(201, SessionSchema)
     def post(self, data):
         """Start a session"""
-        session = chats.create_session(current_tenant(), **data)
+        session = sessions.create_session(current_tenant(), **data)
         return session, {"Location": url_for("sessions.SessionItem", session_id=session.id)}
 
 
 @blp.route("/<uuid:session_id>")
 class SessionItem(MethodView):
-    decorators = [require_scope()]
+    decorators = [require_scope(), one_transaction]
 
     @blp.arguments(SessionReadArgsSchema, location="query")
     @blp.response(200, SessionDetailSchema)
     def get(self, args, session_id):
         """Read a session, optionally with its first page of messages"""
-        session = chats.get_session(current_tenant(), session_id)
+        session = sessions.get_session(current_tenant(), session_id)
         if args.get("include") == "messages":
             # A plain attribute for this response only; SessionDetailSchema skips it if unset.
-            session.messages = transcripts.list_messages(current_tenant(), session_id).items
+            session.messages = messages.list_messages(current_tenant(), session_id).items
         return session
 
     @blp.arguments(SessionUpdateSchema)
     @blp.response(200, SessionSchema)
     def patch(self, changes, session_id):
         """Rename a session or mark it as a favorite"""
-        return chats.update_session(current_tenant(), session_id, changes)
+        return sessions.update_session(current_tenant(), session_id, changes)
 
     put = patch
 
     @blp.response(204)
     def delete(self, session_id):
         """Delete a session and all its messages"""
-        chats.delete_session(current_tenant(), session_id)
+        sessions.delete_session(current_tenant(), session_id)

@@ -4,10 +4,11 @@ from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields
 
-from ragchat import chats
 from ragchat.api.auth import current_tenant, require_scope
-from ragchat.api.fields import storable_problem
 from ragchat.api.parsing import ApiBlueprint
+from ragchat.chats import sessions
+from ragchat.rules import user_id_problem
+from ragchat.transactions import one_transaction
 
 blp = ApiBlueprint("users", __name__, url_prefix="/api/users", description="End users.")
 
@@ -20,12 +21,12 @@ class ErasureSchema(Schema):
 
 @blp.route("/<path:user_id>")
 class User(MethodView):
-    decorators = [require_scope("admin")]
+    decorators = [require_scope("admin"), one_transaction]
 
     @blp.response(200, ErasureSchema)
     def delete(self, user_id):
         """Erase all of a user's sessions and messages in your tenant, and say how many"""
-        problem = storable_problem(user_id) if len(user_id) <= 255 else "At most 255 characters."
+        problem = user_id_problem(user_id)
         if problem:
             abort(422, messages={"path": {"user_id": [problem]}})
-        return chats.erase_user(current_tenant(), user_id)
+        return sessions.erase_user(current_tenant(), user_id)

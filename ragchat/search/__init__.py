@@ -12,7 +12,7 @@ from sqlalchemy import and_, literal, select, tuple_, union_all
 
 from ragchat.extensions import db
 from ragchat.models import ChatMessage, ChatSession
-from ragchat.pages import decode_cursor, encode_cursor, finite_number, text_of, uuid_of
+from ragchat.paging import decode_cursor, encode_cursor, finite_number, text_of, uuid_of
 from ragchat.search import matching
 from ragchat.search.matching import MESSAGE, TITLE
 from ragchat.search.syntax import parse

@@ -14,7 +14,7 @@ quotes that nothing in them can close.
 import re
 from dataclasses import dataclass, field
 
-from ragchat.pages import InvalidInput
+from ragchat.exceptions import InvalidInput
 
 MAX_TERMS = 32
 

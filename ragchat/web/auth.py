@@ -21,13 +21,13 @@ from flask import (
     url_for,
 )
 
-from ragchat import keys
-from ragchat.api.auth import failed_authentication_limit
+from ragchat.auth import callers
+from ragchat.auth.guards import failed_authentication_limit
 from ragchat.web.forms import SignInForm
 
 bp = Blueprint("auth", __name__)
 
-DIGEST = keys.SESSION_DIGEST  # the one thing the session cookie says about the reviewer
+DIGEST = callers.SESSION_DIGEST  # the one thing the session cookie says about the reviewer
 DIGEST_SHAPE = re.compile(r"[0-9a-f]{64}")
 NOT_VALID = "That key is not valid."
 SIGNED_OUT_BY_KEY = "Your key is no longer valid (revoked or expired). Sign in again."
@@ -50,7 +50,7 @@ def signed_in_caller():
         digest = session.get(DIGEST)
         caller = None
         if isinstance(digest, str) and DIGEST_SHAPE.fullmatch(digest):
-            caller = keys.authenticate_digest(digest)
+            caller = callers.authenticate_digest(digest)
         if caller is None and DIGEST in session:
             session.clear()
             flash(SIGNED_OUT_BY_KEY)
@@ -122,7 +122,7 @@ def sign_in_page():
 
 
 def form_key_is_valid():
-    return keys.authenticate(request.form.get("api_key", "")) is not None
+    return callers.authenticate(request.form.get("api_key", "")) is not None
 
 
 # The API's brute-force guard, shared: a wrong key typed here answers 401 and counts as a
@@ -137,12 +137,12 @@ def sign_in():
     form = SignInForm()
     if not form.validate():
         return render_template("web/sign_in.html", form=form), 422
-    caller = keys.authenticate(form.api_key.data)
+    caller = callers.authenticate(form.api_key.data)
     if caller is None:
         form.api_key.errors.append(NOT_VALID)
         return render_template("web/sign_in.html", form=form), 401
     session.clear()  # nothing from before the sign-in carries over
-    session[DIGEST] = keys.hash_secret(form.api_key.data)
+    session[DIGEST] = callers.hash_secret(form.api_key.data)
     session.permanent = True
     return redirect(safe_next(form.next.data, url_for("web.index")))
 

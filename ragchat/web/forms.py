@@ -5,11 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
-from ragchat.api.fields import storable_problem
-from ragchat.models import ChatSession
-
-TITLE_LENGTH = ChatSession.__table__.c.title.type.length
-USER_ID_LENGTH = ChatSession.__table__.c.user_id.type.length
+from ragchat.rules import TITLE_LENGTH, USER_ID_LENGTH, storable_problem
 
 
 def strip(value):

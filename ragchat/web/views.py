@@ -4,13 +4,13 @@ favorite and delete a chat."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from ragchat import archive, chats, search, transcripts
-from ragchat.api.fields import storable_problem
-from ragchat.api.messages import MAX_SEQ
-from ragchat.api.pagination import MAX_PAGE
-from ragchat.pages import InvalidInput
+from ragchat import search
+from ragchat.chats import exports, messages, sessions
+from ragchat.chats.context import read_context
+from ragchat.exceptions import InvalidInput
+from ragchat.rules import MAX_PAGE, MAX_SEQ, user_id_problem
+from ragchat.transactions import one_transaction
 from ragchat.web.auth import current_tenant, no_store, safe_next, scope_required
-from ragchat.web.context import read_context
 from ragchat.web.forms import ConfirmForm, FavoriteForm, FilterForm, RenameForm, SearchForm
 
 bp = Blueprint("web", __name__)
@@ -42,7 +42,7 @@ def index():
     form = FilterForm(request.args)
     if not form.validate():
         return render_template("sessions/list.html", form=form, chats=None), 422
-    page = chats.list_sessions(
+    page = sessions.list_sessions(
         current_tenant(),
         form.user_id.data or None,
         is_favorite=True if form.favorites.data else None,
@@ -60,7 +60,7 @@ def index():
 @scope_required("read")
 def users():
     """The tenant's end users, with how many chats each has had and when last."""
-    page = chats.list_users(current_tenant(), page=page_number(), size=USERS_PER_PAGE)
+    page = sessions.list_users(current_tenant(), page=page_number(), size=USERS_PER_PAGE)
     return past_the_end(page) or render_template("users/list.html", users=page)
 
 
@@ -71,8 +71,8 @@ def chat(session_id):
     opens the page holding that message (as search results link to it)."""
     at = request.args.get("at", type=int)
     if at is not None and 1 <= at <= MAX_SEQ:
-        chats.get_session(current_tenant(), session_id)
-        page = transcripts.page_of(current_tenant(), session_id, at, MESSAGES_PER_PAGE)
+        sessions.get_session(current_tenant(), session_id)
+        page = messages.page_of(current_tenant(), session_id, at, MESSAGES_PER_PAGE)
         anchor = f"message-{at}"
         return redirect(url_for("web.chat", session_id=session_id, page=page, _anchor=anchor))
     return show_chat(session_id, RenameForm())
@@ -83,9 +83,9 @@ def chat(session_id):
 def export_chat(session_id):
     """Download one chat with all its messages: ?format=json (default) or markdown."""
     format_ = request.args.get("format", "json")
-    if format_ not in archive.SESSION_FORMATS:
+    if format_ not in exports.SESSION_FORMATS:
         abort(400)
-    return archive.respond(archive.session_download(current_tenant(), session_id, format_))
+    return exports.respond(exports.session_download(current_tenant(), session_id, format_))
 
 
 @bp.get("/users/export")
@@ -93,48 +93,53 @@ def export_chat(session_id):
 def export_user():
     """Download all of one user's chats (?user_id=…) as NDJSON, one chat a line."""
     user_id = request.args.get("user_id", "")
-    if not 1 <= len(user_id) <= 255 or storable_problem(user_id):
+    if user_id_problem(user_id):
         abort(400)
-    return archive.respond(archive.chats_download(current_tenant(), user_id))
+    return exports.respond(exports.chats_download(current_tenant(), user_id))
 
 
 def show_chat(session_id, rename_form, status=200):
-    chat = chats.get_session(current_tenant(), session_id)
-    page = transcripts.list_messages(
+    chat = sessions.get_session(current_tenant(), session_id)
+    page = messages.list_messages(
         current_tenant(), session_id, page=page_number(), size=MESSAGES_PER_PAGE
     )
     if (moved := past_the_end(page)) is not None:
         return moved
     if rename_form.title.data is None:
         rename_form.title.data = chat.title
-    messages = [(message, read_context(message.context)) for message in page.items]
+    shown = [(message, read_context(message.context)) for message in page.items]
     html = render_template(
-        "sessions/chat.html", chat=chat, page=page, messages=messages, rename_form=rename_form
+        "sessions/chat.html", chat=chat, page=page, messages=shown, rename_form=rename_form
     )
     return html, status
 
 
+def changes_chats(view):
+    """A form that changes chats: a key with `write`, and one transaction for its writes."""
+    return scope_required("write")(one_transaction(view))
+
+
 @bp.post("/sessions/<uuid:session_id>/rename")
-@scope_required("write")
+@changes_chats
 def rename(session_id):
     """Rename a chat; an invalid title is shown on the form and changes nothing."""
     form = RenameForm()
-    if not form.validate():
-        return show_chat(session_id, form, status=422)
-    chats.update_session(current_tenant(), session_id, {"title": form.title.data})
-    flash("Renamed.")
-    return redirect(url_for("web.chat", session_id=session_id))
+    if form.validate():
+        sessions.update_session(current_tenant(), session_id, {"title": form.title.data})
+        flash("Renamed.")
+        return redirect(url_for("web.chat", session_id=session_id))
+    return show_chat(session_id, form, status=422)
 
 
 @bp.post("/sessions/<uuid:session_id>/favorite")
-@scope_required("write")
+@changes_chats
 def favorite(session_id):
     """Add a chat to the favorites or take it off, then go back to where the button was."""
     form = FavoriteForm()
     if not form.validate():
         abort(400)
     wanted = form.favorite.data == "1"
-    chats.update_session(current_tenant(), session_id, {"is_favorite": wanted})
+    sessions.update_session(current_tenant(), session_id, {"is_favorite": wanted})
     flash("Added to favorites." if wanted else "Removed from favorites.")
     back = url_for("web.chat", session_id=session_id)
     return redirect(safe_next(form.next.data, back))
@@ -144,16 +149,16 @@ def favorite(session_id):
 @scope_required("write")
 def confirm_delete(session_id):
     """Ask before deleting a chat."""
-    chat = chats.get_session(current_tenant(), session_id)
+    chat = sessions.get_session(current_tenant(), session_id)
     return render_template("sessions/delete.html", chat=chat, form=ConfirmForm())
 
 
 @bp.post("/sessions/<uuid:session_id>/delete")
-@scope_required("write")
+@changes_chats
 def delete(session_id):
     """Delete a chat with all its messages."""
-    title = chats.get_session(current_tenant(), session_id).title
-    chats.delete_session(current_tenant(), session_id)
+    title = sessions.get_session(current_tenant(), session_id).title
+    sessions.delete_session(current_tenant(), session_id)
     flash(f"Deleted “{title}”.")
     return redirect(url_for("web.index"))
 

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import flash, listed_titles, row
+from tests.support.browser import flash, listed_titles, row
 
 CONTROLS = ("Rename", "Favorite", "Unfavorite", "Delete")
 

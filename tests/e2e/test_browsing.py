@@ -5,7 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import DEMO_CHATS, LONG_CHAT, LONG_CHAT_LENGTH, listed_titles, row
+from tests.support.browser import listed_titles, row
+from tests.support.demo import DEMO_CHATS, LONG_CHAT, LONG_CHAT_LENGTH
 
 DEMO_TITLES = [LONG_CHAT[1]] + [title for _, title, _, _ in DEMO_CHATS]  # in seeding order
 

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import LONG_CHAT
+from tests.support.demo import LONG_CHAT
 
 
 def test_the_header_search_finds_a_message_and_opens_it_in_its_chat(open_page, demo):

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
-from .conftest import flash, sign_in
+from tests.support.browser import flash, sign_in
 
 
 def assert_asked_to_sign_in(page, demo, then):

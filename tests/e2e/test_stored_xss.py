@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import expect
 
-from .conftest import listed_titles
+from tests.support.browser import listed_titles
 
 IMG = '<img src=x onerror="window.__xss=1">'
 SCRIPT = "<script>window.__xss=1</script>"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.figures import FIGURES, database_kind
+from tests.support.figures import FIGURES, database_kind
 
 FIGURES_FILE = {}
 

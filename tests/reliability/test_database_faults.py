@@ -7,7 +7,7 @@ While the database is down every request must fail fast with 503 problem+json; a
 is back the service must recover on its own; and afterwards the database must hold exactly
 the acknowledged messages: none lost, none twice, seqs 1..n in every session.
 
-The test brings its own cluster (tests/reliability/cluster.py), so it runs the same way
+The test brings its own cluster (tests/support/cluster.py), so it runs the same way
 whichever database the rest of the run uses.
 """
 
@@ -21,11 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from ragchat.database import POOL_TIMEOUT_SECONDS, POSTGRES_CONNECT_TIMEOUT_SECONDS
-from tests.conftest import API_KEY
-from tests.reliability.cluster import Cluster
-from tests.reliability.figures import record
-from tests.test_server import Server
+from ragchat.settings.engine import POOL_TIMEOUT_SECONDS, POSTGRES_CONNECT_TIMEOUT_SECONDS
+from tests.support.cluster import Cluster
+from tests.support.database import API_KEY
+from tests.support.figures import record
+from tests.support.server import Server
 
 SESSIONS = 2
 WRITERS = 4  # two per session, so that seqs are contended

@@ -1,5 +1,5 @@
 """Races on one session between appends, batch appends, renames and deletes, from real
-threads on the app (tests/test_concurrency.py covers appends racing appends).
+threads on the app (tests/chats/test_concurrency.py covers appends racing appends).
 
 Whatever interleaving the threads get, no request may fail with a 5xx, seqs stay unique
 and consecutive (a deleted message leaves its gap), the counts stay right, and a session
@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import text
 
 from ragchat.extensions import db
-from tests.conftest import API_KEY
-from tests.reliability.figures import record
+from tests.support.database import API_KEY
+from tests.support.figures import record
 
 KEY = {"X-API-Key": API_KEY}
 SINGLE_WRITERS, SINGLES_EACH = 3, 20

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ragchat.extensions import db
-from tests.conftest import API_KEY, build_app
-from tests.reliability.figures import record
+from tests.support.database import API_KEY, build_app
+from tests.support.figures import record
 
 PROPERTY_EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "60"))
 SETTINGS = settings(

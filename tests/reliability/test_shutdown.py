@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import create_engine, text
 
-from ragchat.config import ROOT
-from ragchat.validators import database_uri
-from tests.conftest import API_KEY, fresh_database
-from tests.reliability.figures import record
-from tests.test_server import Server, call
+from ragchat.settings import ROOT
+from ragchat.settings.parsing import database_uri
+from tests.support.database import API_KEY, fresh_database
+from tests.support.figures import record
+from tests.support.server import Server, call
 
 GRACEFUL_TIMEOUT = int(
     re.search(r"^graceful_timeout = (\d+)", (ROOT / "gunicorn.conf.py").read_text(), re.M)[1]

@@ -17,8 +17,8 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 
 from ragchat import create_app
 from ragchat.extensions import db
-from tests.conftest import API_KEY, build_app
-from tests.reliability.figures import record
+from tests.support.database import API_KEY, build_app
+from tests.support.figures import record
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 KEY_HEADER = {"X-API-Key": API_KEY}

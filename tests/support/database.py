@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ragchat import create_app
-from ragchat.validators import database_uri
+from ragchat.settings.parsing import database_uri
 
 API_KEY = "test-key-0123456789abcdef"
 OTHER_KEY = "test-key-second-0123456789"

@@ -56,17 +56,19 @@ def probe(url, api_key=None):
 class Server:
     """gunicorn serving `app` (ragchat's wsgi:app by default) on a free port.
 
-    `scratch` is a folder of the caller's: the instance folder and the log go there.
+    `scratch` is a folder of the caller's: the instance folder and the log go there; `cwd`
+    is the checkout served (a benchmark serves an older one beside this one).
     `settings` go on top of the environment (by default an SQLite database in the
     instance folder, a generated development key and two workers). With `migrate`, the
     database is upgraded first with the real `flask db upgrade`. The server is up when it
     answers and all its workers have booted; `banner` holds what it printed until then.
     """
 
-    def __init__(self, scratch, *, app=None, migrate=True, **settings):
+    def __init__(self, scratch, *, app=None, migrate=True, cwd=ROOT, **settings):
         self.scratch = Path(scratch)
         self.app = app
         self.migrate = migrate and app is None
+        self.cwd = cwd
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -87,18 +89,18 @@ class Server:
     def __enter__(self):
         self.scratch.mkdir(parents=True, exist_ok=True)
         if self.migrate:
-            subprocess.run(  # noqa: S603 (our own command line)
+            subprocess.run(
                 [BIN / "flask", "db", "upgrade"],
-                cwd=ROOT,
+                cwd=self.cwd,
                 env=self.env,
                 check=True,
                 capture_output=True,
             )
-        self.log = open(self.log_path, "w+")  # noqa: SIM115 (closed in __exit__)
+        self.log = open(self.log_path, "w+")
         command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
-        self.process = subprocess.Popen(  # noqa: S603 (our own command line)
+        self.process = subprocess.Popen(
             [*command, *([self.app] if self.app else [])],
-            cwd=ROOT,
+            cwd=self.cwd,
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

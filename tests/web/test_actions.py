@@ -3,18 +3,8 @@ without the write scope may not do."""
 
 import pytest
 
-from .conftest import (
-    buttons,
-    flashes,
-    labelled,
-    links,
-    main,
-    messages,
-    page,
-    post,
-    redirected_to,
-    state,
-)
+from tests.support.html import buttons, flashes, labelled, links, main, page, redirected_to
+from tests.support.web import messages, post, state
 
 
 def test_a_writer_sees_the_controls(browser, chat):

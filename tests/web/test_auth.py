@@ -6,21 +6,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ragchat import keys
+from ragchat.auth import callers, keys
+from ragchat.extensions import db
 from ragchat.models import utcnow
-from tests.conftest import API_KEY, build_app
-
-from .conftest import (
-    buttons,
-    csrf_token,
-    flashes,
-    labelled,
-    page,
-    post,
-    redirected_to,
-    sign_in,
-    state,
-)
+from tests.support.database import API_KEY, build_app
+from tests.support.html import buttons, flashes, labelled, page, redirected_to
+from tests.support.web import csrf_token, post, sign_in, state
 
 
 def cookie_session(app, client):
@@ -73,7 +64,7 @@ def test_signing_in_keeps_only_the_keys_digest(app, issue_key, stored):
     cookie = client.get_cookie("session")
     assert secret not in cookie.value
     data = cookie_session(app, client)
-    assert data["key_digest"] == keys.hash_secret(secret)
+    assert data["key_digest"] == callers.hash_secret(secret)
     assert secret not in repr(data)
     assert data["_permanent"] is True
     lifetime = cookie.expires - utcnow()
@@ -86,7 +77,7 @@ def test_signing_in_keeps_only_the_keys_digest(app, issue_key, stored):
     assert header.one("span", cls="scopes").text == ("(read)" if stored else "(admin, read, write)")
     text = home.get_data(as_text=True)
     assert secret not in text
-    assert keys.hash_secret(secret) not in text
+    assert callers.hash_secret(secret) not in text
 
 
 def expired_key(issue_key):
@@ -98,6 +89,7 @@ def revoked_key(app, issue_key):
     with app.app_context():
         (key,) = keys.list_keys("acme")
         keys.revoke_key(key.id)
+        db.session.commit()
     return secret
 
 
@@ -173,6 +165,7 @@ def test_a_revoked_key_is_signed_out_on_its_next_request(app, browser_for):
     with app.app_context():
         (key,) = keys.list_keys("acme")
         keys.revoke_key(key.id)
+        db.session.commit()
 
     response = browser.get("/users")
 

@@ -6,9 +6,9 @@ import uuid
 import pytest
 
 from ragchat.security import HTML_CSP
-from tests.conftest import API_KEY, build_app
-
-from .conftest import page, redirected_to, sign_in
+from tests.support.database import API_KEY, build_app
+from tests.support.html import page, redirected_to
+from tests.support.web import sign_in
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from .conftest import main, page, redirected_to
+from tests.support.html import main, page, redirected_to
 
 
 def download_links(response):

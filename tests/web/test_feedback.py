@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import API_KEY, build_app
+from tests.support.database import API_KEY, build_app
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import json
 import uuid
 
 from ragchat.security import HTML_CSP
-
-from .conftest import csrf_token, flashes, labelled, listed_titles, messages, page
+from tests.support.html import flashes, labelled, page
+from tests.support.web import csrf_token, listed_titles, messages
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(2)">'

@@ -4,9 +4,9 @@ snippets, and links that open each message inside its chat."""
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
-from ragchat import transcripts
-
-from .conftest import main, page, redirected_to
+from ragchat.chats.messages import append_message
+from ragchat.extensions import db
+from tests.support.html import main, page, redirected_to
 
 
 def results(response):
@@ -38,12 +38,13 @@ def test_a_result_opens_its_message_on_the_right_page_of_the_chat(app, browser, 
     session = make_session("alice")
     with app.app_context():
         for n in range(1, 121):
-            transcripts.append_message(
+            append_message(
                 "default",
                 uuid.UUID(session["id"]),
                 sender="user",
                 content=f"hay {n}" if n != 75 else "needle",
             )
+        db.session.commit()
     [hit] = results(browser.get("/search?q=needle"))
     target = redirected_to(browser.get(hit.one("a", cls="hit-link").attrs["href"]))
     parts = urlsplit(target)

@@ -7,18 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ragchat import chats, transcripts
-
-from .conftest import (
-    buttons,
-    labelled,
-    links,
-    listed_titles,
-    main,
-    messages,
-    page,
-    redirected_to,
-)
+from ragchat.chats.messages import append_messages
+from ragchat.chats.sessions import create_session
+from ragchat.extensions import db
+from tests.support.html import buttons, labelled, links, main, page, redirected_to
+from tests.support.web import listed_titles, messages
 
 
 def rows(response):
@@ -164,8 +157,9 @@ def test_filters_the_database_cannot_take_are_explained(
 def test_the_list_pages_by_twenty_and_keeps_the_filters(app, browser):
     with app.app_context():
         for number in range(45):
-            chats.create_session("default", "carol", f"Chat {number:02d}")
-        chats.create_session("default", "dave", "Someone else's")
+            create_session("default", "carol", f"Chat {number:02d}")
+        create_session("default", "dave", "Someone else's")
+        db.session.commit()
     newest_first = [f"Chat {number:02d}" for number in range(44, -1, -1)]
 
     first = browser.get("/?user_id=carol")
@@ -214,7 +208,8 @@ def test_the_users_page(app, browser, make_session, add_message):
 def test_the_users_page_pages_by_fifty(app, browser):
     with app.app_context():
         for number in range(51):
-            chats.create_session("default", f"user-{number:02d}")
+            create_session("default", f"user-{number:02d}")
+        db.session.commit()
     first = browser.get("/users")
     assert len(rows(first)) == 50
     second = browser.get(links(main(first).one("nav", cls="pager"))["Next"])
@@ -251,11 +246,12 @@ def test_a_chat_reads_as_a_conversation(browser, make_session, add_message):
 def test_long_chats_page_by_fifty(app, browser, make_session):
     session = make_session()
     with app.app_context():
-        transcripts.append_messages(
+        append_messages(
             "default",
             uuid.UUID(session["id"]),
             [{"sender": "user", "content": f"message {n}"} for n in range(1, 56)],
         )
+        db.session.commit()
     path = f"/sessions/{session['id']}"
 
     first = browser.get(path)

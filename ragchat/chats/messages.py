@@ -1,0 +1,211 @@
+"""A session's messages: appending (one or a batch), reading in order by page or by keyset
+window, single messages and their feedback. None of these commits (see
+ragchat.transactions)."""
+
+import uuid
+
+from sqlalchemy import (
+    Integer,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+    values,
+)
+
+from ragchat.chats.sessions import get_session
+from ragchat.exceptions import MessageNotFound, SessionNotFound
+from ragchat.extensions import db
+from ragchat.models import ChatMessage, ChatSession, utcnow
+from ragchat.paging import Page, window
+
+
+def claim_statement(tenant, session_id, count, now):
+    """The UPDATE that reserves the next `count` seqs of a session, returning the last.
+
+    It takes the session's row lock, so concurrent appends to one session queue up there
+    and each gets its own consecutive seqs; the lock also keeps a concurrent delete from
+    orphaning the messages. The same statement bumps the activity time.
+    """
+    return (
+        update(ChatSession)
+        .where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
+        .values(
+            last_seq=ChatSession.last_seq + count,
+            message_count=ChatSession.message_count + count,
+            updated_at=now,
+        )
+        .returning(ChatSession.last_seq)
+    )
+
+
+def claim_seqs(tenant, session_id, count, now):
+    """Reserve the next `count` seqs of a session; returns the first."""
+    last = db.session.execute(
+        claim_statement(tenant, session_id, count, now).execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if last is None:
+        raise SessionNotFound
+    return last - count + 1
+
+
+# What a new message row holds besides its session and seq, in the table's own types.
+NEW_MESSAGE_COLUMNS = ("tenant_id", "id", "sender", "content", "context", "metadata", "created_at")
+
+
+def insert_claiming_seqs(tenant, session_id, stored, now):
+    """On PostgreSQL, claim the seqs and insert the messages in one statement: the claim's
+    UPDATE … RETURNING as a CTE that the INSERT numbers the rows from. One round trip
+    instead of two, under the same row lock, taken before any row is inserted. A session
+    that does not exist claims nothing, so nothing is inserted."""
+    count, table = len(stored), ChatMessage.__table__
+    claimed = claim_statement(tenant, session_id, count, now).cte("claimed")
+    rows = values(
+        column("position", Integer),
+        *(column(name, table.c[name].type) for name in NEW_MESSAGE_COLUMNS),
+        name="new_messages",
+    ).data(
+        [
+            (offset, tenant, m.id, m.sender, m.content, m.context, m.meta, now)
+            for offset, m in enumerate(stored)
+        ]
+    )
+    numbered = select(
+        literal(session_id, table.c.session_id.type),
+        (claimed.c.last_seq - count + 1 + rows.c.position).label("seq"),
+        *(rows.c[name] for name in NEW_MESSAGE_COLUMNS),
+    ).select_from(claimed.join(rows, true()))
+    statement = (
+        insert(table)
+        .from_select(["session_id", "seq", *NEW_MESSAGE_COLUMNS], numbered)
+        .add_cte(claimed)
+        .returning(table.c.id, table.c.seq)
+    )
+    seqs = dict(db.session.execute(statement).all())
+    if not seqs:
+        raise SessionNotFound
+    for message in stored:
+        message.seq = seqs[message.id]
+
+
+def append_messages(tenant, session_id, messages):
+    """Add messages at the end of a session, all or none, with consecutive seqs."""
+    now = utcnow()
+    stored = [
+        ChatMessage(
+            tenant_id=tenant,
+            id=uuid.uuid4(),
+            session_id=session_id,
+            sender=message["sender"],
+            content=message["content"],
+            context=message.get("context") or {},
+            meta=message.get("metadata") or {},
+            created_at=now,
+        )
+        for message in messages
+    ]
+    if db.session.get_bind().dialect.name == "postgresql":
+        insert_claiming_seqs(tenant, session_id, stored, now)
+    else:  # SQLite has no UPDATE in a CTE: claim, then insert
+        first = claim_seqs(tenant, session_id, len(stored), now)
+        for offset, message in enumerate(stored):
+            message.seq = first + offset
+        db.session.add_all(stored)
+        db.session.flush()
+    return stored
+
+
+def append_message(tenant, session_id, **message):
+    """Add one message at the end of a session."""
+    return append_messages(tenant, session_id, [message])[0]
+
+
+def messages_query(tenant, session_id):
+    return select(ChatMessage).where(
+        ChatMessage.tenant_id == tenant, ChatMessage.session_id == session_id
+    )
+
+
+def list_messages(tenant, session_id, *, page=1, size=20):
+    """A numbered page of a session's messages, oldest first. The total is the session's
+    message_count, which every statement that adds or removes messages keeps: a long
+    chat's first page is not a count of all its messages."""
+    session = get_session(tenant, session_id)
+    query = messages_query(tenant, session_id).order_by(ChatMessage.seq)
+    items = db.session.scalars(query.limit(size).offset((page - 1) * size)).all()
+    return Page(items=list(items), total=session.message_count, page=page, size=size)
+
+
+def message_window(tenant, session_id, *, after=None, before=None, limit=20, descending=False):
+    """Messages strictly between `after` and `before` (seqs), in either order: a keyset
+    page on the (session, seq) index, as fast at the millionth message as at the first."""
+    query = messages_query(tenant, session_id)
+    if after is not None:
+        query = query.where(ChatMessage.seq > after)
+    if before is not None:
+        query = query.where(ChatMessage.seq < before)
+    order = ChatMessage.seq.desc() if descending else ChatMessage.seq
+    found = window(query.order_by(order), limit)
+    if not found.items:
+        # Messages are the tenant's session's (tenant-scoped foreign key): only an empty
+        # window needs the extra query that tells an empty range from a missing session.
+        get_session(tenant, session_id)
+    return found
+
+
+def get_message(tenant, session_id, message_id):
+    message = db.session.get(ChatMessage, (tenant, message_id))
+    if message is None or message.session_id != session_id:
+        raise MessageNotFound
+    return message
+
+
+def delete_message(tenant, session_id, message_id):
+    """Delete one message; the others keep their seqs (a gap stays where it was)."""
+    deleted = db.session.execute(
+        delete(ChatMessage).where(
+            ChatMessage.tenant_id == tenant,
+            ChatMessage.session_id == session_id,
+            ChatMessage.id == message_id,
+        )
+    )
+    if deleted.rowcount == 0:
+        raise MessageNotFound
+    db.session.execute(
+        update(ChatSession)
+        .where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
+        .values(message_count=ChatSession.message_count - 1)
+    )
+
+
+def set_feedback(tenant, session_id, message_id, rating, comment=None):
+    """Record a reviewer's or end user's thumbs up/down (replacing any earlier one)."""
+    message = get_message(tenant, session_id, message_id)
+    message.feedback_rating = rating
+    message.feedback_comment = comment
+    message.feedback_at = utcnow()
+    db.session.flush()
+    return message
+
+
+def clear_feedback(tenant, session_id, message_id):
+    message = get_message(tenant, session_id, message_id)
+    message.feedback_rating = message.feedback_comment = message.feedback_at = None
+    db.session.flush()
+    return message
+
+
+def page_of(tenant, session_id, seq, size):
+    """The numbered page (of `size` messages) on which the message `seq` is, or would be."""
+    before = db.session.scalar(
+        select(func.count()).where(
+            ChatMessage.tenant_id == tenant,
+            ChatMessage.session_id == session_id,
+            ChatMessage.seq < seq,
+        )
+    )
+    return before // size + 1

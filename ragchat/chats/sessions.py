@@ -1,0 +1,135 @@
+"""Sessions (chats): the one place that knows how a session is found, scoped, filtered,
+paged and changed. The API and the review UI both call these functions; every one takes
+the caller's tenant first, and none commits (see ragchat.transactions)."""
+
+from sqlalchemy import delete, exists, func, select, tuple_
+
+from ragchat.exceptions import InvalidInput, SessionNotFound
+from ragchat.extensions import db
+from ragchat.models import ChatMessage, ChatSession
+from ragchat.paging import aware_time, decode_cursor, encode_cursor, paginate, uuid_of, window
+from ragchat.rules import MAX_METADATA_KEYS
+
+DEFAULT_TITLE = "New chat"
+EDITABLE_SESSION_FIELDS = ("title", "is_favorite")
+
+
+def contains(column, text):
+    """Case-insensitive substring match, with the user's % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def create_session(tenant, user_id, title=None, metadata=None):
+    session = ChatSession(
+        tenant_id=tenant, user_id=user_id, title=title or DEFAULT_TITLE, meta=metadata or {}
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def get_session(tenant, session_id):
+    """The tenant's session; another tenant's is as missing as one that never existed."""
+    session = db.session.get(ChatSession, (tenant, session_id))
+    if session is None:
+        raise SessionNotFound
+    return session
+
+
+def session_query(
+    tenant, user_id=None, *, is_favorite=None, title_contains=None, metadata=None, has_feedback=None
+):
+    """The tenant's sessions matching every filter given, most recently active first."""
+    query = select(ChatSession).where(ChatSession.tenant_id == tenant)
+    if user_id is not None:
+        query = query.where(ChatSession.user_id == user_id)
+    if is_favorite is not None:
+        query = query.where(ChatSession.is_favorite == is_favorite)
+    if title_contains:
+        query = query.where(contains(ChatSession.title, title_contains))
+    for key, value in (metadata or {}).items():
+        query = query.where(ChatSession.meta[key].as_string() == value)
+    if has_feedback is not None:
+        rated = ChatMessage.feedback_rating.is_not(None)
+        if has_feedback != "any":
+            rated = ChatMessage.feedback_rating == has_feedback
+        query = query.where(
+            exists().where(
+                ChatMessage.tenant_id == ChatSession.tenant_id,
+                ChatMessage.session_id == ChatSession.id,
+                rated,
+            )
+        )
+    return query.order_by(ChatSession.updated_at.desc(), ChatSession.id.desc())
+
+
+def list_sessions(tenant, user_id=None, *, page=1, size=20, **filters):
+    """A numbered page of the tenant's (or one user's) sessions; filters as session_query."""
+    return paginate(session_query(tenant, user_id, **filters), page, size)
+
+
+def session_window(tenant, user_id=None, *, cursor=None, limit=20, **filters):
+    """The sessions after `cursor` (or the first ones): a keyset page on the activity index,
+    as fast at any depth. Returns the window and the cursor for the next one (or None)."""
+    query = session_query(tenant, user_id, **filters)
+    if cursor:
+        activity, session_id = decode_cursor(cursor, aware_time, uuid_of)
+        query = query.where(
+            tuple_(ChatSession.updated_at, ChatSession.id) < tuple_(activity, session_id)
+        )
+    found = window(query, limit)
+    last = found.items[-1] if found.has_more else None
+    return found, last and encode_cursor(last.updated_at, last.id)
+
+
+def list_users(tenant, *, page=1, size=50):
+    """The tenant's end users with their session count and last activity, latest first."""
+    last_activity = func.max(ChatSession.updated_at).label("last_activity")
+    query = (
+        select(ChatSession.user_id, func.count().label("sessions"), last_activity)
+        .where(ChatSession.tenant_id == tenant)
+        .group_by(ChatSession.user_id)
+        .order_by(last_activity.desc(), ChatSession.user_id)
+    )
+    return paginate(query, page, size, rows=True)
+
+
+def update_session(tenant, session_id, changes):
+    """Rename, (un)favorite, merge metadata (a None value removes the key). Not activity:
+    `updated_at` moves only with new messages."""
+    session = get_session(tenant, session_id)
+    for field in EDITABLE_SESSION_FIELDS:
+        if field in changes:
+            setattr(session, field, changes[field])
+    if "metadata" in changes:
+        session.meta = merged_metadata(session.meta, changes["metadata"])
+    db.session.flush()
+    return session
+
+
+def merged_metadata(current, changes):
+    merged = {**current, **changes}
+    merged = {key: value for key, value in merged.items() if value is not None}
+    if len(merged) > MAX_METADATA_KEYS:
+        raise InvalidInput("metadata", f"At most {MAX_METADATA_KEYS} keys, after merging.")
+    return merged
+
+
+def delete_session(tenant, session_id):
+    """Delete a session; the database's ON DELETE CASCADE removes its messages."""
+    deleted = db.session.execute(
+        delete(ChatSession).where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
+    )
+    if deleted.rowcount == 0:
+        raise SessionNotFound
+
+
+def erase_user(tenant, user_id):
+    """Delete every session (and so every message) of one end user; say how many."""
+    counts = db.session.scalars(
+        delete(ChatSession)
+        .where(ChatSession.tenant_id == tenant, ChatSession.user_id == user_id)
+        .returning(ChatSession.message_count)
+    ).all()
+    return {"user_id": user_id, "sessions_deleted": len(counts), "messages_deleted": sum(counts)}

@@ -1,0 +1,94 @@
+"""The rules every way in checks the same way — the API's schemas, the review UI's forms,
+the importer and the command line: lengths and ranges, what text can be stored, metadata,
+strict JSON. Each is defined here once."""
+
+import json
+import math
+import re
+
+USER_ID_LENGTH = 255  # an end user's id in the client's system
+TITLE_LENGTH = 200
+KEY_NAME_LENGTH = 100  # an API key's name
+COMMENT_LENGTH = 2000  # a feedback comment
+TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_INT32 = 2**31 - 1  # seqs and key ids are 32-bit integer columns: none lies beyond
+MAX_SEQ = MAX_INT32
+MAX_KEY_ID = MAX_INT32
+MAX_DAYS = 3650  # the longest key lifetime and retention; keeps dates inside the calendar
+MAX_CONTEXT_DEPTH = 20  # nesting of a context (or any JSON object we store)
+MAX_BATCH = 100  # messages appended in one request
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+MAX_PAGE = 10_000_000  # keeps OFFSET well inside a 64-bit integer
+
+METADATA_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+MAX_METADATA_KEYS = 16
+MAX_METADATA_VALUE = 512
+
+
+def storable_problem(text):
+    """Why PostgreSQL could not store `text`, or None. (NUL bytes and lone surrogates.)"""
+    if "\x00" in text:
+        return "Must not contain NUL characters."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Must be valid Unicode text."
+    return None
+
+
+def user_id_problem(user_id):
+    """Why `user_id` is not an end user's id, or None."""
+    if not 1 <= len(user_id) <= USER_ID_LENGTH:
+        return f"Length must be between 1 and {USER_ID_LENGTH}."
+    return storable_problem(user_id)
+
+
+def metadata_problem(key, value, removable=False):
+    """Why a metadata pair cannot be stored, or None; with `removable`, a None value (which
+    asks for the key's removal) is fine."""
+    if not METADATA_KEY.fullmatch(key):
+        return "keys are 1-64 letters, digits, '_', '.', ':' or '-'."
+    if value is None and removable:
+        return None
+    if not isinstance(value, str):
+        return "values are strings (null removes a key)." if removable else "values are strings."
+    if len(value) > MAX_METADATA_VALUE:
+        return f"values are at most {MAX_METADATA_VALUE} characters."
+    return storable_problem(value)
+
+
+def json_problem(value, depth=1):
+    """Why a JSON value cannot be stored (too deep, unstorable text), or None."""
+    if isinstance(value, str):
+        return storable_problem(value)
+    if isinstance(value, dict):
+        children = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        children = value
+    else:
+        return None
+    if depth > MAX_CONTEXT_DEPTH:
+        return f"Must not be nested deeper than {MAX_CONTEXT_DEPTH} levels."
+    for child in children:
+        problem = json_problem(child, depth + 1)
+        if problem:
+            return problem
+    return None
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text):
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def loads_strict(text):
+    """Parse strict JSON: Python's decoder also takes NaN and Infinity, which no database
+    stores as JSON. Raises ValueError (or RecursionError on absurd nesting)."""
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)

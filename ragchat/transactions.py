@@ -1,0 +1,42 @@
+"""Who commits. Domain functions (ragchat.chats, ragchat.auth, ragchat.search) never do:
+they add, change and flush, and raise when something is wrong. Every transaction has one
+owner, visible where it is opened:
+
+- a request that writes: its view, through `one_transaction` (on every API resource and
+  on the review UI's forms), which commits when the view answers with success and rolls
+  back when it answers with an error or raises. An idempotent request
+  (ragchat.api.idempotency) adds its record and answer to that same transaction;
+- a command of the `flask` CLI: the command function, with `db.session.commit()`;
+- the batch jobs (import, purge, the export's reads) commit batch by batch, as their
+  docstrings say, so that no lock or snapshot is held for a whole run.
+"""
+
+from functools import wraps
+
+from flask import current_app, request
+
+from ragchat.extensions import db
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def one_transaction(view):
+    """Run a writing request in one transaction owned here. Reads pass straight through:
+    they end with the request, when the session is removed."""
+
+    @wraps(view)
+    def in_transaction(*args, **kwargs):
+        if request.method in READ_METHODS:
+            return view(*args, **kwargs)
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except BaseException:
+            db.session.rollback()
+            raise
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    return in_transaction
