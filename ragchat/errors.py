@@ -4,6 +4,7 @@ from flask import current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import Conflict as HTTPConflict
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -12,7 +13,7 @@ from werkzeug.exceptions import (
     UnprocessableEntity,
 )
 
-from ragchat.exceptions import InvalidInput, RecordNotFound
+from ragchat.exceptions import Conflict, InvalidInput, RecordNotFound
 from ragchat.problems import field_errors, is_api_request, problem
 
 DATABASE_DOWN = "The database is unavailable; try again shortly."
@@ -33,6 +34,7 @@ def register_error_handlers(app):
     app.register_error_handler(RecordNotFound, handle_not_found)
     app.register_error_handler(StaleDataError, handle_deleted_meanwhile)
     app.register_error_handler(InvalidInput, handle_invalid_input)
+    app.register_error_handler(Conflict, handle_conflict)
     app.register_error_handler(Exception, handle_unexpected)
 
 
@@ -68,6 +70,10 @@ def validation_failed(errors):
 
 def handle_not_found(error):
     return handle_http_exception(NotFound(str(error)))
+
+
+def handle_conflict(error):
+    return handle_http_exception(HTTPConflict(str(error)))
 
 
 def handle_deleted_meanwhile(error):

@@ -33,5 +33,10 @@ class InvalidInput(ValueError):
         self.field = field
 
 
+class Conflict(ValueError):
+    """The request contradicts what is stored (a conversation key another session has, or
+    that names another user's session); answered as a 409."""
+
+
 class KeyNotActive(ValueError):
     """Rotation would bring a revoked or expired key back to life."""

@@ -8,6 +8,7 @@ from marshmallow.validate import Length
 
 from ragchat.models import SENDERS
 from ragchat.rules import (
+    CONVERSATION_KEY_LENGTH,
     MAX_METADATA_KEYS,
     MAX_METADATA_VALUE,
     METADATA_KEY,
@@ -63,7 +64,7 @@ class StrictBoolean(fields.Boolean):
 
 
 class Sender(fields.String):
-    """`user`, `ai` or `system`, in any case; `assistant` is stored as `ai`."""
+    """`user`, `ai`, `system` or `tool`, in any case; `assistant` is stored as `ai`."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         sender = super()._deserialize(value, attr, data, **kwargs).strip().lower()
@@ -118,6 +119,11 @@ class Metadata(fields.Dict):
 def title_field(**kwargs):
     """A session's title: stripped, 1 to TITLE_LENGTH characters as sent."""
     return Text(strip=True, validate=Length(min=1, max=TITLE_LENGTH), **kwargs)
+
+
+def conversation_key_field(**kwargs):
+    """A session's own name in the client's framework (a session or thread id)."""
+    return Text(validate=Length(min=1, max=CONVERSATION_KEY_LENGTH), **kwargs)
 
 
 def user_id_field(**kwargs):

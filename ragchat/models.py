@@ -16,12 +16,15 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import text as sa_text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ragchat.extensions import db
+from ragchat.rules import CONVERSATION_KEY_LENGTH, TITLE_LENGTH, USER_ID_LENGTH
 
-SENDERS = ("user", "ai", "system")
+SENDERS = ("user", "ai", "system", "tool")
+SENDER_NAMES = {"user": "User", "ai": "AI", "system": "System", "tool": "Tool"}  # as shown
 SCOPES = ("read", "write", "admin")
 RATINGS = ("up", "down")
 DEFAULT_TENANT = "default"
@@ -50,6 +53,13 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)  # PostgreSQL answers in its session's time zone
 
 
+def insert_or_skip(model):
+    """An INSERT of `model` rows that skips a row clashing with a key or unique constraint
+    (ON CONFLICT DO NOTHING), in the dialect of the database in use."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()
+
+
 # JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
@@ -63,6 +73,8 @@ class ChatSession(db.Model):
     __tablename__ = "chat_sessions"
     __table_args__ = (
         PrimaryKeyConstraint("tenant_id", "id", name="pk_chat_sessions"),
+        # A conversation found by the client's own name for it (NULLs never clash).
+        Index("ix_chat_sessions_tenant_key", "tenant_id", "key", unique=True),
         # The list queries, most recently active first: one user's, and the whole tenant's.
         Index("ix_chat_sessions_tenant_user_activity", "tenant_id", "user_id", "updated_at", "id"),
         Index("ix_chat_sessions_tenant_activity", "tenant_id", "updated_at", "id"),
@@ -72,8 +84,10 @@ class ChatSession(db.Model):
 
     tenant_id: Mapped[str] = mapped_column(String(64))
     id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
-    user_id: Mapped[str] = mapped_column(String(255))
-    title: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
+    # The client's own name for the conversation (a framework's session or thread id).
+    key: Mapped[str | None] = mapped_column(String(CONVERSATION_KEY_LENGTH))
     is_favorite: Mapped[bool] = mapped_column(default=False)
     # The highest seq handed out so far; appends increment it under the row lock.
     last_seq: Mapped[int] = mapped_column(default=0)
@@ -124,6 +138,8 @@ class ChatMessage(db.Model):
     content: Mapped[str] = mapped_column(Text)
     context: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     meta: Mapped[dict] = mapped_column("metadata", JSONDocument, default=dict, server_default="{}")
+    # What else a framework's message carries (its type, id, tool calls, …), kept as sent.
+    extra: Mapped[dict] = mapped_column(JSONDocument, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     feedback_rating: Mapped[str | None] = mapped_column(String(4))
     feedback_comment: Mapped[str | None] = mapped_column(Text)

@@ -7,6 +7,7 @@ import math
 import re
 
 USER_ID_LENGTH = 255  # an end user's id in the client's system
+CONVERSATION_KEY_LENGTH = 255  # a session's own name in the client's framework
 TITLE_LENGTH = 200
 KEY_NAME_LENGTH = 100  # an API key's name
 COMMENT_LENGTH = 2000  # a feedback comment
@@ -42,6 +43,13 @@ def user_id_problem(user_id):
     if not 1 <= len(user_id) <= USER_ID_LENGTH:
         return f"Length must be between 1 and {USER_ID_LENGTH}."
     return storable_problem(user_id)
+
+
+def conversation_key_problem(key):
+    """Why `key` cannot name a conversation, or None."""
+    if not 1 <= len(key) <= CONVERSATION_KEY_LENGTH:
+        return f"Length must be between 1 and {CONVERSATION_KEY_LENGTH}."
+    return storable_problem(key)
 
 
 def metadata_problem(key, value, removable=False):

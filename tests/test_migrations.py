@@ -1,9 +1,11 @@
 """The migrations build exactly the schema the models describe, on either database."""
 
+import uuid
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from ragchat.extensions import db
 from ragchat.search.index import include_object
@@ -38,10 +40,6 @@ def test_migrations_go_down_and_up_again(tmp_path):
 
 def test_tenant_migration_keeps_existing_chats_in_the_default_tenant(tmp_path):
     """Data written before tenants existed survives 0002, owned by the default tenant."""
-    import uuid
-
-    from sqlalchemy import text
-
     with fresh_database(tmp_path) as url:
         app = build_app(url)
         with app.app_context():
@@ -73,5 +71,58 @@ def test_tenant_migration_keeps_existing_chats_in_the_default_tenant(tmp_path):
         assert [(m["seq"], m["content"], m["context"]) for m in messages] == [
             (1, "kept", {"chunks": [{"text": "x"}]})
         ]
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_conversation_keys_migration_keeps_messages_and_their_search_index(tmp_path):
+    """0006 copies chat_messages on SQLite (to change a constraint): no message is lost, the
+    search index is rebuilt over the copy, and tool messages and keys work afterwards."""
+    words = ("refunds", "shipping", "warranty")
+    session_id = uuid.uuid4()
+    with fresh_database(tmp_path) as url:
+        app = build_app(url)
+        with app.app_context():
+            upgrade(revision="0005")
+            # Written with the columns of 0005 (the app's own statements would name new ones).
+            stored_id = session_id.hex if db.engine.name == "sqlite" else session_id
+            db.session.execute(
+                text(
+                    "INSERT INTO chat_sessions (tenant_id, id, user_id, title, is_favorite,"
+                    " last_seq, message_count, created_at, updated_at) VALUES ('default', :id,"
+                    " 'u', 'Before', false, 3, 3, :t, :t)"
+                ),
+                {"id": stored_id, "t": "2026-01-01 00:00:00+00:00"},
+            )
+            for seq, word in enumerate(words, 1):
+                db.session.execute(
+                    text(
+                        "INSERT INTO chat_messages (tenant_id, id, session_id, seq, sender,"
+                        " content, context, created_at) VALUES ('default', :id, :sid, :seq,"
+                        " 'user', :content, '{}', :t)"
+                    ),
+                    {
+                        "id": uuid.uuid4().hex if db.engine.name == "sqlite" else uuid.uuid4(),
+                        "sid": stored_id,
+                        "seq": seq,
+                        "content": f"question about {word}",
+                        "t": "2026-01-01 00:00:00+00:00",
+                    },
+                )
+            db.session.commit()
+            upgrade()
+            db.engine.dispose()
+        client = app.test_client()
+        headers = {"X-API-Key": API_KEY}
+        path = f"/api/sessions/{session_id}/messages"
+        stored = client.get(path, headers=headers).json
+        assert [m["content"] for m in stored] == [f"question about {word}" for word in words]
+        assert all(m["extra"] == {} for m in stored)
+        found = client.get("/api/search?q=shipping", headers=headers).json
+        assert [hit["seq"] for hit in found] == [2]
+        tool = {"sender": "tool", "content": "3 orders", "extra": {"name": "orders"}}
+        assert client.post(path, json=tool, headers=headers).status_code == 201
+        opened = client.put("/api/sessions/by-key/thread-1", json={"user_id": "u"}, headers=headers)
+        assert (opened.status_code, opened.json["key"]) == (200, "thread-1")
         with app.app_context():
             db.engine.dispose()

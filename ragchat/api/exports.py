@@ -24,11 +24,11 @@ DISPOSITION = {
 }
 MESSAGE_ITEM = {
     "type": "object",
-    "description": "id, seq, sender, content, context, metadata, feedback, created_at",
+    "description": "id, seq, sender, content, context, extra, metadata, feedback, created_at",
 }
 SESSION_OBJECT = {
     "type": "object",
-    "description": "A session as stored (tenant, id, user_id, title, is_favorite, metadata, "
+    "description": "A session as stored (tenant, id, user_id, key, title, is_favorite, metadata, "
     "created_at, updated_at, last_seq, message_count) with all its messages in seq order.",
     "properties": {"messages": {"type": "array", "items": MESSAGE_ITEM}},
 }

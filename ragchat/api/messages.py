@@ -39,7 +39,8 @@ class MessageCreateSchema(Schema):
     sender = Sender(
         required=True,
         metadata={
-            "description": "user, ai or system, in any case; assistant is stored as ai.",
+            "description": "user, ai, system or tool (a tool's output), in any case; "
+            "assistant is stored as ai.",
             "enum": [*SENDERS, "assistant"],
         },
     )
@@ -54,6 +55,16 @@ class MessageCreateSchema(Schema):
             "description": "The retrieved passages and anything else behind the "
             "message, as a JSON object.",
             "example": CONTEXT_EXAMPLE,
+        },
+    )
+    extra = JSONObject(
+        load_default=dict,
+        metadata={
+            "description": "Whatever else your framework's message carries (its type, id, "
+            "name, tool_calls, tool_call_id, additional_kwargs, content blocks, …), as a JSON "
+            "object: kept as sent and returned as it was. tool_calls (name, args, id) and "
+            "name are shown in the review UI.",
+            "example": {"tool_calls": [{"name": "search_docs", "args": {"q": "refunds"}}]},
         },
     )
     metadata = Metadata(
@@ -104,6 +115,7 @@ class MessageSchema(Schema):
     sender = fields.String(validate=OneOf(SENDERS))
     content = fields.String()
     context = fields.Dict(metadata={"example": CONTEXT_EXAMPLE})
+    extra = fields.Dict()
     metadata = fields.Dict(attribute="meta")
     feedback = fields.Nested(FeedbackSchema, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
@@ -148,6 +160,11 @@ class Messages(MethodView):
     def post(self, message, session_id):
         """Append a message to a session"""
         return messages.append_message(current_tenant(), session_id, **message)
+
+    @blp.response(204)
+    def delete(self, session_id):
+        """Delete all of a session's messages and keep the session (seqs are not reused)"""
+        messages.clear_messages(current_tenant(), session_id)
 
 
 @blp.route("/batch")

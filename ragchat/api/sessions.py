@@ -15,7 +15,14 @@ from ragchat.api.messages import MessageSchema
 from ragchat.api.openapi import EXTRA_PARAMETERS
 from ragchat.api.parsing import ApiBlueprint
 from ragchat.chats import messages, sessions
-from ragchat.fields import Metadata, StrictBoolean, Text, title_field, user_id_field
+from ragchat.fields import (
+    Metadata,
+    StrictBoolean,
+    Text,
+    conversation_key_field,
+    title_field,
+    user_id_field,
+)
 from ragchat.rules import DEFAULT_PAGE_SIZE, USER_ID_LENGTH, metadata_problem
 from ragchat.transactions import one_transaction
 
@@ -33,6 +40,13 @@ USER_ID = {
 
 class SessionCreateSchema(Schema):
     user_id = user_id_field(required=True, metadata=USER_ID)
+    key = conversation_key_field(
+        metadata={
+            "description": "Your own name for the conversation (a framework's session or "
+            "thread id), unique in your tenant: 409 if another session has it. "
+            "PUT /api/sessions/by-key/{key} opens or creates a session by its key."
+        }
+    )
     title = title_field(metadata={"description": f'Defaults to "{sessions.DEFAULT_TITLE}".'})
     metadata = Metadata(load_default=dict)
 
@@ -94,6 +108,9 @@ class SessionReadArgsSchema(Schema):
 class SessionSchema(Schema):
     id = fields.UUID(dump_only=True)
     user_id = fields.String()
+    key = fields.String(
+        allow_none=True, metadata={"description": "Your own name for the conversation."}
+    )
     title = fields.String()
     is_favorite = fields.Boolean()
     message_count = fields.Integer(dump_only=True)

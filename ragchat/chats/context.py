@@ -7,6 +7,9 @@ Context has no standard shape, so the common ones are recognised: a list under `
 item or its `metadata`) or else by `url`, links to an http(s) `url`, and shows `score`,
 `relevance_score` or `similarity`. Nothing is dropped: the item's other fields are listed
 on its card, and what is not on a card is shown as JSON.
+
+An AI message's tool calls (LangChain's `tool_calls`: name, args, id), kept in its `extra`,
+are read here too.
 """
 
 import json
@@ -26,6 +29,12 @@ class Passage:
     link: str | None
     score: str | None
     extra: dict  # the item's other fields, each value as display text
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: str  # as indented JSON
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ def as_passage(item):
     if label_key is None and metadata_label_key is None and is_text(item.get("url")):
         label_key = "url"
     score_key = first_key(item, SCORE_KEYS, is_score)
+    metadata_score_key = None if score_key else first_key(metadata, SCORE_KEYS, is_score)
     link = item["url"] if is_link(item.get("url")) else None
     # What the card shows in its own places; metadata is spread out among the rest.
     shown = {
@@ -89,13 +99,15 @@ def as_passage(item):
     }
     extra = {key: display(value) for key, value in item.items() if key not in shown}
     for key, value in metadata.items():
-        if key != metadata_label_key:
+        if key not in (metadata_label_key, metadata_score_key):
             extra.setdefault(key if key not in item else f"metadata.{key}", display(value))
     return Passage(
         text=item[text_key],
         label=item[label_key] if label_key else metadata.get(metadata_label_key),
         link=link,
-        score=format_score(item[score_key]) if score_key else None,
+        score=format_score(item[score_key] if score_key else metadata.get(metadata_score_key))
+        if score_key or metadata_score_key
+        else None,
         extra=extra,
     )
 
@@ -129,3 +141,15 @@ def display(value):
 
 def pretty(value):
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def read_tool_calls(extra):
+    """The tool calls an AI message made, from its `extra` (LangChain's shape)."""
+    calls = extra.get("tool_calls") if isinstance(extra, dict) else None
+    if not isinstance(calls, list):
+        return []
+    return [
+        ToolCall(call["name"], pretty(call.get("args", {})))
+        for call in calls
+        if isinstance(call, dict) and is_text(call.get("name"))
+    ]

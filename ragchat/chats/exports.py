@@ -28,6 +28,7 @@ SESSION_COLUMNS = (
     ChatSession.tenant_id,
     ChatSession.id,
     ChatSession.user_id,
+    ChatSession.key,
     ChatSession.title,
     ChatSession.is_favorite,
     ChatSession.meta,
@@ -46,6 +47,7 @@ MESSAGE_COLUMNS = (
     # The context goes out as the database's own JSON text: no parsing and dumping it again.
     cast(ChatMessage.context, Text).label("context_json"),
     ChatMessage.meta,
+    cast(ChatMessage.extra, Text).label("extra_json"),
     ChatMessage.created_at,
     ChatMessage.feedback_rating,
     ChatMessage.feedback_comment,
@@ -193,6 +195,7 @@ def session_fields(session):
         "tenant": session.tenant_id,
         "id": str(session.id),
         "user_id": session.user_id,
+        "key": session.key,
         "title": session.title,
         "is_favorite": session.is_favorite,
         "metadata": session.meta,
@@ -219,7 +222,8 @@ def message_json(message):
             "created_at": iso(message.created_at),
         }
     )
-    return f'{head[:-1]},"context":{message.context_json},{tail[1:]}'
+    raw = f'"context":{message.context_json},"extra":{message.extra_json}'
+    return f"{head[:-1]},{raw},{tail[1:]}"
 
 
 def feedback(message):

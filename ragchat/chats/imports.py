@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 from marshmallow.validate import Length, OneOf, Range, Regexp
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ragchat.extensions import db
 from ragchat.fields import (
@@ -17,16 +16,16 @@ from ragchat.fields import (
     Sender,
     StrictBoolean,
     Text,
+    conversation_key_field,
     title_field,
     user_id_field,
 )
-from ragchat.models import RATINGS, ChatMessage, ChatSession
+from ragchat.models import RATINGS, ChatMessage, ChatSession, insert_or_skip
 from ragchat.rules import MAX_SEQ, TENANT_NAME, loads_strict
 
 COMMIT_SESSIONS = 100  # sessions per transaction
 COMMIT_MESSAGES = 10_000  # or fewer sessions, once they hold this many messages
 INSERT_BATCH = 1000  # messages per INSERT statement
-INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class FeedbackRecord(Schema):
@@ -41,6 +40,7 @@ class MessageRecord(Schema):
     sender = Sender(required=True)
     content = Text(required=True, validate=Length(min=1))
     context = JSONObject(load_default=dict)
+    extra = JSONObject(load_default=dict)
     metadata = Metadata(load_default=dict)
     feedback = fields.Nested(FeedbackRecord, allow_none=True, load_default=None)
     created_at = Instant(required=True)
@@ -55,6 +55,7 @@ class SessionRecord(Schema):
     tenant = fields.String(validate=Regexp(TENANT_NAME, error="Not a tenant name."))
     id = fields.UUID(required=True)
     user_id = user_id_field(required=True)
+    key = conversation_key_field(load_default=None, allow_none=True)
     title = title_field(required=True)
     is_favorite = StrictBoolean(load_default=False)
     metadata = Metadata(load_default=dict)
@@ -161,14 +162,14 @@ def store(record, tenant):
     already has a session with that id."""
     if not tenant:
         raise Rejected("The line names no tenant; give --tenant.")
-    insert = INSERTS[db.session.get_bind().dialect.name]
     messages = record["messages"]
     created = db.session.execute(
-        insert(ChatSession)
+        insert_or_skip(ChatSession)
         .values(
             tenant_id=tenant,
             id=record["id"],
             user_id=record["user_id"],
+            key=record["key"],
             title=record["title"],
             is_favorite=record["is_favorite"],
             last_seq=record.get("last_seq", max((m["seq"] for m in messages), default=0)),
@@ -177,10 +178,11 @@ def store(record, tenant):
             created_at=record["created_at"],
             updated_at=record["updated_at"],
         )
-        .on_conflict_do_nothing()
         .returning(ChatSession.id)
     ).scalar_one_or_none()
     if created is None:
+        if record["key"] is not None and not session_exists(tenant, record["id"]):
+            raise Rejected(f"Another session of tenant '{tenant}' has the key {record['key']!r}.")
         return None
     for start in range(0, len(messages), INSERT_BATCH):
         batch = messages[start : start + INSERT_BATCH]
@@ -197,10 +199,17 @@ def store(record, tenant):
             )
             raise Rejected(f"Message {taken} already exists in tenant '{tenant}'.")
         db.session.execute(
-            insert(ChatMessage).on_conflict_do_nothing(),
+            insert_or_skip(ChatMessage),
             [message_row(tenant, record["id"], message) for message in batch],
         )
     return len(messages)
+
+
+def session_exists(tenant, session_id):
+    found = select(ChatSession.id).where(
+        ChatSession.tenant_id == tenant, ChatSession.id == session_id
+    )
+    return db.session.scalar(found) is not None
 
 
 def message_row(tenant, session_id, message):
@@ -213,6 +222,7 @@ def message_row(tenant, session_id, message):
         "sender": message["sender"],
         "content": message["content"],
         "context": message["context"],
+        "extra": message["extra"],
         "meta": message["metadata"],
         "created_at": message["created_at"],
         "feedback_rating": rating.get("rating"),

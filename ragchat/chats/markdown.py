@@ -1,14 +1,14 @@
 """A chat as a Markdown transcript a person can read or attach to a ticket: each message with
 its sender, seq and time, its rating, the passages retrieved for it and the rest of its
-context. The passages are found as the review UI finds them (ragchat.web.context)."""
+context. The passages are found as the review UI finds them (ragchat.chats.context)."""
 
 import json
 import re
 from datetime import UTC
 
-from ragchat.chats.context import read_context
+from ragchat.chats.context import read_context, read_tool_calls
+from ragchat.models import SENDER_NAMES
 
-SENDERS = {"user": "User", "ai": "AI", "system": "System"}
 RATINGS = {"up": "Rated helpful", "down": "Rated unhelpful"}
 BACKTICKS = re.compile(r"`+")
 
@@ -40,8 +40,13 @@ def heading(session):
 
 
 def message_markdown(message):
-    sender = SENDERS.get(message.sender, message.sender)
+    extra = json.loads(message.extra_json)
+    sender = SENDER_NAMES.get(message.sender, message.sender)
+    if message.sender == "tool" and isinstance(extra.get("name"), str):
+        sender += f" {one_line(extra['name'])}"
     parts = [f"## #{message.seq} · {sender} · {when(message.created_at)}", message.content]
+    for call in read_tool_calls(extra):
+        parts.append(f"**Called `{one_line(call.name)}`**\n\n{fenced(call.arguments, 'json')}")
     if message.feedback_rating:
         rating = f"**{RATINGS[message.feedback_rating]}**"
         if message.feedback_comment:

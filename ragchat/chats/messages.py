@@ -54,7 +54,16 @@ def claim_seqs(tenant, session_id, count, now):
 
 
 # What a new message row holds besides its session and seq, in the table's own types.
-NEW_MESSAGE_COLUMNS = ("tenant_id", "id", "sender", "content", "context", "metadata", "created_at")
+NEW_MESSAGE_COLUMNS = (
+    "tenant_id",
+    "id",
+    "sender",
+    "content",
+    "context",
+    "metadata",
+    "extra",
+    "created_at",
+)
 
 
 def insert_claiming_seqs(tenant, session_id, stored, now):
@@ -70,7 +79,7 @@ def insert_claiming_seqs(tenant, session_id, stored, now):
         name="new_messages",
     ).data(
         [
-            (offset, tenant, m.id, m.sender, m.content, m.context, m.meta, now)
+            (offset, tenant, m.id, m.sender, m.content, m.context, m.meta, m.extra, now)
             for offset, m in enumerate(stored)
         ]
     )
@@ -104,6 +113,7 @@ def append_messages(tenant, session_id, messages):
             content=message["content"],
             context=message.get("context") or {},
             meta=message.get("metadata") or {},
+            extra=message.get("extra") or {},
             created_at=now,
         )
         for message in messages
@@ -179,6 +189,26 @@ def delete_message(tenant, session_id, message_id):
         update(ChatSession)
         .where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
         .values(message_count=ChatSession.message_count - 1)
+    )
+
+
+def clear_messages(tenant, session_id):
+    """Delete every message of a session and keep the session; seqs are not handed out
+    again (the next message continues after the last). The session's row lock, taken
+    first, queues this with the appends."""
+    emptied = db.session.execute(
+        update(ChatSession)
+        .where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
+        .values(message_count=0)
+        .returning(ChatSession.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if emptied is None:
+        raise SessionNotFound
+    db.session.execute(
+        delete(ChatMessage).where(
+            ChatMessage.tenant_id == tenant, ChatMessage.session_id == session_id
+        )
     )
 
 

@@ -2,11 +2,13 @@
 paged and changed. The API and the review UI both call these functions; every one takes
 the caller's tenant first, and none commits (see ragchat.transactions)."""
 
+import uuid
+
 from sqlalchemy import delete, exists, func, select, tuple_
 
-from ragchat.exceptions import InvalidInput, SessionNotFound
+from ragchat.exceptions import Conflict, InvalidInput, SessionNotFound
 from ragchat.extensions import db
-from ragchat.models import ChatMessage, ChatSession
+from ragchat.models import ChatMessage, ChatSession, insert_or_skip
 from ragchat.paging import aware_time, decode_cursor, encode_cursor, paginate, uuid_of, window
 from ragchat.rules import MAX_METADATA_KEYS
 
@@ -20,12 +22,54 @@ def contains(column, text):
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
-def create_session(tenant, user_id, title=None, metadata=None):
-    session = ChatSession(
-        tenant_id=tenant, user_id=user_id, title=title or DEFAULT_TITLE, meta=metadata or {}
+def create_session(tenant, user_id, title=None, metadata=None, key=None):
+    """A new session; one named by a `key` the tenant has given another is a Conflict."""
+    session = insert_session(tenant, user_id, title, metadata, key)
+    if session is None:
+        raise Conflict(f"A session with the key {key!r} exists; open it by its key instead.")
+    return session
+
+
+def insert_session(tenant, user_id, title, metadata, key):
+    """Insert a session, or nothing if its key is taken (then None): one statement, so two
+    requests racing for one key cannot both create it."""
+    statement = (
+        insert_or_skip(ChatSession)
+        .values(
+            tenant_id=tenant,
+            id=uuid.uuid4(),
+            user_id=user_id,
+            key=key,
+            title=title or DEFAULT_TITLE,
+            meta=metadata or {},
+        )
+        .returning(ChatSession)
     )
-    db.session.add(session)
-    db.session.flush()
+    return db.session.scalars(statement).one_or_none()
+
+
+def open_conversation(tenant, key, user_id, title=None, metadata=None):
+    """The session named `key`, created for `user_id` if there is none yet. A key that
+    names another user's session is a Conflict: keys are not shared between users."""
+    session = session_by_key(tenant, key)
+    if session is None:
+        session = insert_session(tenant, user_id, title, metadata, key)
+    if session is None:  # created by a concurrent request since we looked
+        session = session_by_key(tenant, key)
+    if session.user_id != user_id:
+        raise Conflict(f"The key {key!r} names a session of another user.")
+    return session
+
+
+def session_by_key(tenant, key):
+    query = select(ChatSession).where(ChatSession.tenant_id == tenant, ChatSession.key == key)
+    return db.session.scalars(query).one_or_none()
+
+
+def get_session_by_key(tenant, key):
+    session = session_by_key(tenant, key)
+    if session is None:
+        raise SessionNotFound
     return session
 
 
@@ -38,10 +82,20 @@ def get_session(tenant, session_id):
 
 
 def session_query(
-    tenant, user_id=None, *, is_favorite=None, title_contains=None, metadata=None, has_feedback=None
+    tenant,
+    user_id=None,
+    *,
+    is_favorite=None,
+    title_contains=None,
+    metadata=None,
+    has_feedback=None,
+    keyed=None,
 ):
-    """The tenant's sessions matching every filter given, most recently active first."""
+    """The tenant's sessions matching every filter given, most recently active first;
+    `keyed`: only those with a conversation key."""
     query = select(ChatSession).where(ChatSession.tenant_id == tenant)
+    if keyed:
+        query = query.where(ChatSession.key.is_not(None))
     if user_id is not None:
         query = query.where(ChatSession.user_id == user_id)
     if is_favorite is not None:

@@ -6,6 +6,7 @@ from datetime import UTC, timedelta
 
 from flask import Flask
 
+from ragchat.models import SENDER_NAMES
 from ragchat.web import auth, views
 
 # Flask keeps a permanent session for a month by default; a sign-in should not outlive a
@@ -23,6 +24,7 @@ def register_web(app):
     app.register_blueprint(views.bp)
     # Every template, error pages included, may show who is signed in; none looks it up.
     app.context_processor(auth.template_context)
+    app.add_template_global(SENDER_NAMES, "sender_names")
     app.add_template_filter(iso_time)
     app.add_template_filter(human_time)
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from ragchat import search
 from ragchat.chats import exports, messages, sessions
-from ragchat.chats.context import read_context
+from ragchat.chats.context import read_context, read_tool_calls
 from ragchat.exceptions import InvalidInput
 from ragchat.rules import MAX_PAGE, MAX_SEQ, user_id_problem
 from ragchat.transactions import one_transaction
@@ -107,7 +107,10 @@ def show_chat(session_id, rename_form, status=200):
         return moved
     if rename_form.title.data is None:
         rename_form.title.data = chat.title
-    shown = [(message, read_context(message.context)) for message in page.items]
+    shown = [
+        (message, read_context(message.context), read_tool_calls(message.extra))
+        for message in page.items
+    ]
     html = render_template(
         "sessions/chat.html", chat=chat, page=page, messages=shown, rename_form=rename_form
     )

@@ -97,6 +97,25 @@ def test_a_session_exports_as_a_markdown_transcript(api, rich_chat):
     assert "- locale: en" in text
 
 
+def test_keys_tool_messages_and_extra_export_as_stored(api, make_session, add_message):
+    session = make_session("alice", title="Agent run", key="thread-7")
+    calls = [{"name": "search_docs", "args": {"q": "refunds"}, "id": "call_1"}]
+    add_message(session["id"], "Let me look.", sender="ai", extra={"tool_calls": calls})
+    add_message(session["id"], "30 days.", sender="tool", extra={"name": "search_docs"})
+    path = f"/api/sessions/{session['id']}/export"
+
+    exported = api.get(path).json
+    markdown = api.get(f"{path}?format=markdown").get_data(as_text=True)
+
+    assert exported["key"] == "thread-7"
+    assert [(m["sender"], m["extra"]) for m in exported["messages"]] == [
+        ("ai", {"tool_calls": calls}),
+        ("tool", {"name": "search_docs"}),
+    ]
+    assert '**Called `search_docs`**\n\n```json\n{\n  "q": "refunds"\n}\n```' in markdown
+    assert "## #2 · Tool search_docs · " in markdown
+
+
 def test_an_empty_session_exports_too(api, make_session):
     session = make_session()
 

@@ -34,11 +34,12 @@ def test_append_returns_the_message(api, make_session):
         "sender",
         "content",
         "context",
+        "extra",
         "metadata",
         "feedback",
         "created_at",
     }
-    assert (body["metadata"], body["feedback"]) == ({}, None)
+    assert (body["metadata"], body["extra"], body["feedback"]) == ({}, {}, None)
     assert uuid.UUID(body["id"])
     assert body["session_id"] == session["id"]
     assert body["seq"] == 1

@@ -21,8 +21,9 @@ def test_create_session_returns_it_with_defaults(api):
         "metadata",
         "created_at",
         "updated_at",
+        "key",
     }
-    assert body["message_count"] == 0
+    assert (body["message_count"], body["key"]) == (0, None)
     assert uuid.UUID(body["id"])
     assert body["user_id"] == "alice"
     assert body["title"] == "New chat"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ragchat.chats.context import format_score, read_context
+from ragchat.chats.context import ToolCall, format_score, read_context, read_tool_calls
 
 
 def test_read_context_keeps_every_key():
@@ -37,3 +37,19 @@ def test_read_context_keeps_every_key():
 )
 def test_scores_show_two_or_three_decimals(score, shown):
     assert format_score(score) == shown
+
+
+def test_a_score_in_the_metadata_counts_when_the_item_has_none():
+    documents = [
+        {"page_content": "a", "metadata": {"source": "x.md", "relevance_score": 0.5}},
+        {"page_content": "b", "score": 0.9, "metadata": {"score": 0.1}},
+    ]
+    first, second = read_context({"documents": documents}).passages
+    assert (first.label, first.score, first.extra) == ("x.md", "0.50", {})
+    assert (second.score, second.extra) == ("0.90", {"metadata.score": "0.1"})
+
+
+def test_tool_calls_are_read_from_langchains_shape():
+    extra = {"tool_calls": [{"name": "lookup", "args": {"id": 7}}, {"args": {}}, "junk"]}
+    assert read_tool_calls(extra) == [ToolCall("lookup", '{\n  "id": 7\n}')]
+    assert read_tool_calls({"tool_calls": "none"}) == read_tool_calls(None) == []

@@ -23,7 +23,8 @@ def runner(app):
 
 @pytest.fixture
 def chats(api, make_session, add_message, issue_key, as_key):
-    """Chats in two tenants: metadata, a favorite, feedback, a seq gap, an empty session."""
+    """Chats in two tenants: metadata, a favorite, feedback, a seq gap, an empty session,
+    and a conversation with a key, tool calls and a tool message."""
     first = make_session("alice", title="Refund", metadata={"channel": "web"})
     add_message(first["id"], "Can I get a refund?", metadata={"locale": "de"})
     answer = add_message(first["id"], "Yes.", sender="ai", context=CONTEXT)
@@ -34,6 +35,10 @@ def chats(api, make_session, add_message, issue_key, as_key):
     api.delete(f"/api/sessions/{first['id']}/messages/{gone['id']}")
     api.patch(f"/api/sessions/{first['id']}", json={"is_favorite": True})
     make_session("bob", title="Nothing said yet")
+    keyed = make_session("bob", title="Agent run", key="thread-1")
+    calls = [{"name": "lookup", "args": {"order": "NW-1"}, "id": "call_1"}]
+    add_message(keyed["id"], "Checking.", sender="ai", extra={"tool_calls": calls})
+    add_message(keyed["id"], "Shipped.", sender="tool", extra={"name": "lookup", "n": [1, 2]})
     acme = as_key(issue_key("acme", ("read", "write")))
     theirs = acme.post("/api/sessions", json={"user_id": "carol"}).json
     acme.post(f"/api/sessions/{theirs['id']}/messages", json={"sender": "user", "content": "hi"})
@@ -72,7 +77,7 @@ def test_export_then_import_into_an_empty_database_is_exact(app, runner, chats, 
     archive = tmp_path / "all.ndjson"
     exported = run(runner, "export", "-o", str(archive))
     assert exported.exit_code == 0, exported.output
-    assert "Exported 3 sessions" in exported.output
+    assert "Exported 4 sessions" in exported.output
     assert {json.loads(line)["tenant"] for line in archive.read_text().splitlines()} == {
         "default",
         "acme",
@@ -85,7 +90,7 @@ def test_export_then_import_into_an_empty_database_is_exact(app, runner, chats, 
                 upgrade()
             imported = import_file(empty.test_cli_runner(), archive)
             assert imported.exit_code == 0, imported.output
-            assert "Imported 3 sessions with 4 messages into their tenants." in imported.output
+            assert "Imported 4 sessions with 6 messages into their tenants." in imported.output
             for model in (ChatSession, ChatMessage):
                 assert rows(empty, model) == rows(app, model), model
         finally:
@@ -100,7 +105,7 @@ def test_the_api_export_imports_into_another_tenant(app, api, runner, chats, tmp
     result = import_file(runner, archive, "--tenant", "globex")
 
     assert result.exit_code == 0, result.output
-    assert "Imported 2 sessions with 3 messages into tenant 'globex'." in result.output
+    assert "Imported 3 sessions with 5 messages into tenant 'globex'." in result.output
     for model in (ChatSession, ChatMessage):
         copied = rows(app, model, "globex")
         assert without_tenant(copied) == without_tenant(rows(app, model, "default"))
@@ -117,7 +122,7 @@ def test_running_an_import_again_adds_nothing(app, runner, chats, tmp_path):
 
     assert again.exit_code == 0, again.output
     assert "Imported 0 sessions with 0 messages" in again.output
-    assert "Skipped 2 sessions that already exist: line 1 (" in again.output
+    assert "Skipped 3 sessions that already exist: line 1 (" in again.output
     assert f"({chats['id']})" in again.output
     assert (rows(app, ChatSession), rows(app, ChatMessage)) == before
 
@@ -197,7 +202,7 @@ def test_bad_lines_are_rejected_with_their_numbers_and_reasons(app, runner, tmp_
         "line 5: Not a JSON object.",
         "line 6: colour: Unknown field.",
         "line 7: created_at: Not a valid aware datetime.",
-        "line 8: messages[0].sender: Must be one of: user, ai, system (or assistant).",
+        "line 8: messages[0].sender: Must be one of: user, ai, system, tool (or assistant).",
         "line 9: last_seq: Must be at least the highest seq (1).",
         "line 10: Not valid JSON.",
         "line 11: title: Length must be between 1 and 200.",
@@ -209,6 +214,24 @@ def test_bad_lines_are_rejected_with_their_numbers_and_reasons(app, runner, tmp_
     assert "line 3" not in result.output  # blank lines are skipped
     assert len(rows(app, ChatSession)) == 2
     assert len(rows(app, ChatMessage)) == 2
+
+
+def test_a_key_another_session_has_rejects_the_line(app, api, runner, tmp_path):
+    taken = api.post("/api/sessions", json={"user_id": "alice", "key": "thread-1"}).json
+    line = {
+        "id": "00000000-0000-4000-8000-000000000001",
+        "user_id": "bob",
+        "key": "thread-1",
+        "title": "Imported",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    result = import_file(
+        runner, write_lines(tmp_path / "keyed.ndjson", line), "--tenant", "default"
+    )
+    assert result.exit_code == 1
+    assert "line 1: Another session of tenant 'default' has the key 'thread-1'." in result.output
+    assert [s["id"] for s in api.get("/api/sessions/by-key").json] == [taken["id"]]
 
 
 def test_an_import_can_read_standard_input(app, runner):

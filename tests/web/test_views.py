@@ -243,6 +243,43 @@ def test_a_chat_reads_as_a_conversation(browser, make_session, add_message):
     assert all(node.all(cls="chunk") == [] and node.all("details") == [] for node in found)
 
 
+def test_an_agent_run_shows_its_key_tool_calls_and_tool_output(browser, make_session, add_message):
+    session = make_session("alice", title="Agent run", key="thread-42")
+    calls = [
+        {"name": "search_docs", "args": {"q": "refund <policy>"}, "id": "call_1"},
+        {"name": "", "args": {}},  # no name: nothing to show
+    ]
+    add_message(session["id"], "Looking it up.", sender="ai", extra={"tool_calls": calls})
+    documents = [
+        {
+            "page_content": "Refunds within 30 days.",
+            "metadata": {"source": "refunds.md", "score": 0.87, "page": 2},
+        }
+    ]
+    add_message(
+        session["id"],
+        "Refunds within 30 days.",
+        sender="tool",
+        context={"documents": documents},
+        extra={"name": "search_docs", "tool_call_id": "call_1"},
+    )
+
+    response = browser.get(f"/sessions/{session['id']}")
+
+    assert "key thread-42" in main(response).one("header", cls="chat-header").text
+    answer, tool = messages(response)
+    (call,) = answer.all("li", cls="tool-call")
+    assert call.one("summary").text == "Called search_docs"
+    assert '"q": "refund <policy>"' in call.one("pre").text  # escaped, shown as text
+    assert tool.classes == ["message", "message-tool"]
+    assert tool.one(cls="sender").text == "Tool search_docs"
+    card = tool.one("figure", cls="chunk")
+    assert card.one(cls="chunk-source").text == "refunds.md"
+    assert card.one(cls="chunk-score").text == "score 0.87"
+    assert card.one("blockquote").text == "Refunds within 30 days."
+    assert card.one("dl").text == "page 2"
+
+
 def test_long_chats_page_by_fifty(app, browser, make_session):
     session = make_session()
     with app.app_context():
