@@ -23,6 +23,7 @@ screenshots: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd clients/python && ../../$(BIN)/mypy
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
@@ -36,7 +37,7 @@ $(VENV)/.runtime: requirements.txt | $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)
+$(VENV)/.dev: requirements.txt requirements-dev.txt clients/python/pyproject.toml | $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 

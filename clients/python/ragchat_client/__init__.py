@@ -1,0 +1,69 @@
+"""Python client for ragchat, the chat-history store for RAG chatbots.
+
+RagChat (blocking) and AsyncRagChat (asyncio) have the same surface: client.sessions,
+client.messages, client.feedback, client.exports, client.users, client.keys,
+client.search() and client.health(). See README.md.
+"""
+
+from ragchat_client._client import AsyncRagChat, RagChat
+from ragchat_client._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RagChatError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from ragchat_client._routes import OPERATIONS
+from ragchat_client._version import __version__
+from ragchat_client.pagination import AsyncPager, Page, SyncPager
+from ragchat_client.types import (
+    ApiKey,
+    Erasure,
+    Feedback,
+    Health,
+    Message,
+    MessageInput,
+    SearchHit,
+    Session,
+)
+
+__all__ = [
+    "OPERATIONS",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "ApiKey",
+    "AsyncPager",
+    "AsyncRagChat",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "Erasure",
+    "Feedback",
+    "Health",
+    "InternalServerError",
+    "Message",
+    "MessageInput",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "RagChat",
+    "RagChatError",
+    "RateLimitError",
+    "SearchHit",
+    "Session",
+    "SyncPager",
+    "UnprocessableEntityError",
+    "__version__",
+]
