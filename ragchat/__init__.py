@@ -10,7 +10,8 @@ from ragchat.api.openapi import SPEC_SETTINGS, ErrorResponsesPlugin
 from ragchat.auth.callers import init_callers
 from ragchat.commands import register_commands
 from ragchat.errors import register_error_handlers
-from ragchat.extensions import api, cors, csrf, db, limiter, migrate
+from ragchat.extensions import api, cors, csrf, db, init_limiter, migrate
+from ragchat.jsontext import FastJSONProvider
 from ragchat.logs import init_request_logging, logging_config
 from ragchat.metrics import init_metrics
 from ragchat.security import init_security_headers
@@ -31,6 +32,7 @@ def create_app(config=None):
         template_folder=ROOT / "templates",
         instance_path=settings["INSTANCE_PATH"],
     )
+    app.json = FastJSONProvider(app)
     app.config.update(SPEC_SETTINGS, API_VERSION=__version__)
     app.config.update(framework_config(settings))
     app.config.update(settings)
@@ -42,8 +44,9 @@ def create_app(config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
-    limiter.init_app(app)
-    cors.init_app(app)
+    init_limiter(app)
+    if settings["CORS_ORIGINS"]:  # none allowed: no header to add, no hook to run
+        cors.init_app(app)
     csrf.init_app(app)
     init_callers(app)
 

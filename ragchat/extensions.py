@@ -1,11 +1,14 @@
 """Extension objects, created unbound; `create_app` binds each with `init_app`."""
 
+import time
+
 from flask import current_app, request
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from limits.storage import MemoryStorage
 from sqlalchemy.orm import DeclarativeBase
 
 from ragchat.problems import ProblemApi
@@ -31,6 +34,36 @@ def rate_limit_key():
     """Who this request counts as: the function that ragchat.auth registers on the app
     (per API key, per signed-in reviewer, else per address)."""
     return current_app.extensions[RATE_LIMIT_IDENTITY]()
+
+
+class SweepingMemoryStorage(MemoryStorage):
+    """limits' in-process store, without a thread per request. The original drops expired
+    counts from a threading.Timer that it starts 10 ms after every count, so under load it
+    starts and stops a thread for about every request. This one sweeps in line, at most
+    once every SWEEP_SECONDS; a count is still read through get(), which drops it once
+    expired, so every limit holds exactly as before. (It overrides the original's private
+    scheduling hook: limits is pinned in requirements.txt.)"""
+
+    STORAGE_SCHEME = ["ragchat+memory"]
+    SWEEP_SECONDS = 10.0
+
+    def __init__(self, uri=None, **options):
+        super().__init__(uri, **options)
+        self.timer.cancel()  # the one the original starts at once
+        self.next_sweep = time.monotonic() + self.SWEEP_SECONDS
+
+    def _MemoryStorage__schedule_expiry(self):
+        if time.monotonic() >= self.next_sweep:
+            self.next_sweep = time.monotonic() + self.SWEEP_SECONDS
+            self._MemoryStorage__expire_events()
+
+
+def init_limiter(app):
+    """Bind the limiter; RATELIMIT_STORAGE_URI=memory:// counts in SweepingMemoryStorage."""
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    if uri.startswith("memory://"):
+        app.config["RATELIMIT_STORAGE_URI"] = SweepingMemoryStorage.STORAGE_SCHEME[0] + uri[6:]
+    limiter.init_app(app)
 
 
 # The limit is read per request, so each app's RATE_LIMIT holds (Flask-Limiter keeps the

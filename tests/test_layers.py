@@ -11,7 +11,7 @@ from ragchat.settings import ROOT
 
 # Lowest first. A module belongs to the group of its longest matching name.
 LAYERS = [
-    ("foundation", ["ragchat.version", "ragchat.rules", "ragchat.exceptions"]),
+    ("foundation", ["ragchat.version", "ragchat.rules", "ragchat.exceptions", "ragchat.jsontext"]),
     ("settings", ["ragchat.settings"]),
     (
         "plumbing",

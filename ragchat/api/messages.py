@@ -120,6 +120,35 @@ class MessageSchema(Schema):
     feedback = fields.Nested(FeedbackSchema, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
 
+    def dump(self, obj, *, many=None):
+        """Messages are most of what the API writes (a page is tens of them): written out
+        directly, field by field as declared above, which is several times faster than
+        marshmallow's generic walk. tests/api/test_messages.py holds the two equal."""
+        many = self.many if many is None else many
+        return [message_fields(message) for message in obj] if many else message_fields(obj)
+
+
+def message_fields(message):
+    rated = message.feedback_rating
+    return {
+        "id": str(message.id),
+        "session_id": str(message.session_id),
+        "seq": message.seq,
+        "sender": message.sender,
+        "content": message.content,
+        "context": message.context,
+        "extra": message.extra,
+        "metadata": message.meta,
+        "feedback": None
+        if rated is None
+        else {
+            "rating": rated,
+            "comment": message.feedback_comment,
+            "created_at": message.feedback_at.isoformat(),
+        },
+        "created_at": message.created_at.isoformat(),
+    }
+
 
 class MessageBatchResultSchema(Schema):
     messages = fields.List(fields.Nested(MessageSchema))

@@ -4,18 +4,7 @@ ragchat.transactions)."""
 
 import uuid
 
-from sqlalchemy import (
-    Integer,
-    column,
-    delete,
-    func,
-    insert,
-    literal,
-    select,
-    true,
-    update,
-    values,
-)
+from sqlalchemy import delete, func, insert, literal, select, union_all, update
 
 from ragchat.chats.sessions import get_session
 from ragchat.exceptions import MessageNotFound, SessionNotFound
@@ -70,27 +59,32 @@ def insert_claiming_seqs(tenant, session_id, stored, now):
     """On PostgreSQL, claim the seqs and insert the messages in one statement: the claim's
     UPDATE … RETURNING as a CTE that the INSERT numbers the rows from. One round trip
     instead of two, under the same row lock, taken before any row is inserted. A session
-    that does not exist claims nothing, so nothing is inserted."""
+    that does not exist claims nothing, so nothing is inserted.
+
+    Every value is a bound parameter, so SQLAlchemy compiles the statement once per
+    number of messages and serves it from its cache afterwards."""
     count, table = len(stored), ChatMessage.__table__
     claimed = claim_statement(tenant, session_id, count, now).cte("claimed")
-    rows = values(
-        column("position", Integer),
-        *(column(name, table.c[name].type) for name in NEW_MESSAGE_COLUMNS),
-        name="new_messages",
-    ).data(
-        [
-            (offset, tenant, m.id, m.sender, m.content, m.context, m.meta, m.extra, now)
-            for offset, m in enumerate(stored)
-        ]
-    )
-    numbered = select(
-        literal(session_id, table.c.session_id.type),
-        (claimed.c.last_seq - count + 1 + rows.c.position).label("seq"),
-        *(rows.c[name] for name in NEW_MESSAGE_COLUMNS),
-    ).select_from(claimed.join(rows, true()))
+    first_seq = claimed.c.last_seq - count + 1
+
+    def row(offset, message):
+        given = (tenant, message.id, message.sender, message.content)
+        given += (message.context, message.meta, message.extra, now)
+        return select(
+            literal(session_id, table.c.session_id.type),
+            (first_seq + offset).label("seq"),
+            *(
+                literal(value, table.c[name].type)
+                for name, value in zip(NEW_MESSAGE_COLUMNS, given, strict=True)
+            ),
+        ).select_from(claimed)
+
+    rows = [row(offset, message) for offset, message in enumerate(stored)]
     statement = (
         insert(table)
-        .from_select(["session_id", "seq", *NEW_MESSAGE_COLUMNS], numbered)
+        .from_select(
+            ["session_id", "seq", *NEW_MESSAGE_COLUMNS], rows[0] if count == 1 else union_all(*rows)
+        )
         .add_cte(claimed)
         .returning(table.c.id, table.c.seq)
     )

@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import Pool
 
+from ragchat import jsontext
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 2  # the health check must answer within a couple of seconds
 POOL_TIMEOUT_SECONDS = 5  # waiting for a free connection longer than this is an outage
@@ -16,12 +18,14 @@ PING_AFTER_IDLE_SECONDS = 1  # a pooled connection idle for longer is checked be
 
 
 def engine_options(uri):
+    json_options = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads}
     if make_url(uri).get_backend_name() == "sqlite":
         # Writers wait for each other instead of failing with "database is locked".
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}}
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **json_options}
     return {
         "pool_timeout": POOL_TIMEOUT_SECONDS,
         "connect_args": {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        **json_options,
     }
 
 

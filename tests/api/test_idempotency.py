@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from ragchat.api import idempotency
 from ragchat.api.idempotency import purge_expired
 from ragchat.extensions import db
 from ragchat.models import ChatMessage, IdempotentRequest, utcnow
@@ -128,7 +129,8 @@ def test_batches_replay_too(app, api, sid):
     assert count(app, ChatMessage) == 2
 
 
-def test_records_expire_after_a_day_and_are_purged(app, api, sid):
+def test_records_expire_after_a_day_and_are_purged(app, api, sid, monkeypatch):
+    monkeypatch.setattr(idempotency, "PURGE_CHANCE", 0)  # only the purge below, not at random
     url = f"/api/sessions/{sid}/messages"
     post(api, url, MESSAGE, "old")
     with app.app_context():

@@ -150,3 +150,25 @@ def test_long_content_is_kept_whole(api, make_session, add_message):
     content = "long answer " * 20_000
     message = add_message(make_session()["id"], content=content)
     assert message["content"] == content
+
+
+def test_messages_are_written_exactly_as_their_schema_declares(app, api, make_session, add_message):
+    """MessageSchema writes messages by hand, for speed: the same as marshmallow would."""
+    from marshmallow import Schema
+    from sqlalchemy import select
+
+    from ragchat.api.messages import MessageSchema
+    from ragchat.extensions import db
+    from ragchat.models import ChatMessage
+
+    sid = make_session()["id"]
+    rated = add_message(sid, "Yes ✓", sender="ai", context=CONTEXT, metadata={"m": "x"})
+    add_message(sid, "tool said", sender="tool", extra={"name": "t", "n": [1, {"a": None}]})
+    feedback = {"rating": "down", "comment": "vague"}
+    api.put(f"/api/sessions/{sid}/messages/{rated['id']}/feedback", json=feedback)
+    with app.app_context():
+        stored = db.session.scalars(select(ChatMessage).order_by(ChatMessage.seq)).all()
+        schema = MessageSchema(many=True)
+        assert schema.dump(stored) == Schema.dump(schema, stored)
+        assert MessageSchema().dump(stored[0]) == Schema.dump(MessageSchema(), stored[0])
+        assert schema.dump(stored)[0]["feedback"]["rating"] == "down"

@@ -1,5 +1,8 @@
 """Rate limits: per key, a brute-force guard per address, 429 problem+json with headers."""
 
+import threading
+import time
+
 import pytest
 
 from tests.support.database import API_KEY, OTHER_KEY, build_app
@@ -152,3 +155,30 @@ def test_reviewers_are_counted_per_key_not_per_address(database_url, app):
     first, second = signed_in_client(ui, API_KEY), signed_in_client(ui, OTHER_KEY)
     assert [first.get("/").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert second.get("/").status_code == 200  # same address, another reviewer
+
+
+def test_counting_in_memory_starts_no_thread_per_request(app, api, monkeypatch):
+    """limits' own memory store starts a Timer thread ~10 ms after each count."""
+    from ragchat.extensions import SweepingMemoryStorage, limiter
+
+    started = []
+    original = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda t: started.append(t) or original(t))
+    for _ in range(20):
+        assert api.get("/api/sessions?user_id=alice").status_code == 200
+        time.sleep(0.002)
+    assert isinstance(limiter.storage, SweepingMemoryStorage)
+    assert started == []
+
+
+def test_the_memory_store_still_drops_expired_counts(monkeypatch):
+    from ragchat.extensions import SweepingMemoryStorage
+
+    store = SweepingMemoryStorage()
+    monkeypatch.setattr(SweepingMemoryStorage, "SWEEP_SECONDS", 0.0)
+    store.incr("old", expiry=0.01)
+    time.sleep(0.02)
+    store.next_sweep = 0
+    store.incr("new", expiry=60)
+    assert set(store.storage) == {"new"}
+    assert store.get("new") == 1
