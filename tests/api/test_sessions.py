@@ -227,3 +227,30 @@ def test_list_and_users_service_functions_filter_within_the_tenant(app, make_ses
     assert underscore == ["refund_status"]
     assert [(u.user_id, u.sessions) for u in users] == [("bob", 1), ("alice", 2)]
     assert users[0].last_activity.tzinfo is not None
+
+
+def test_sessions_are_written_exactly_as_their_schema_declares(app, api, make_session):
+    """SessionSchema writes sessions by hand, for speed: the same as marshmallow would."""
+    from marshmallow import Schema
+    from sqlalchemy import select
+
+    from ragchat.api.sessions import SessionDetailSchema, SessionSchema
+    from ragchat.chats.messages import list_messages
+    from ragchat.extensions import db
+    from ragchat.models import ChatSession
+
+    plain = make_session("alice", title="Ünïcode ✓", metadata={"channel": "web"})
+    keyed = make_session("alice", key="thread-1")
+    api.patch(f"/api/sessions/{keyed['id']}", json={"is_favorite": True})
+    api.post(f"/api/sessions/{plain['id']}/messages", json={"sender": "user", "content": "hi"})
+    with app.app_context():
+        stored = db.session.scalars(select(ChatSession).order_by(ChatSession.title)).all()
+        schema = SessionSchema(many=True)
+        assert schema.dump(stored) == Schema.dump(schema, stored)
+        detail = SessionDetailSchema()
+        assert detail.dump(stored[0]) == Schema.dump(detail, stored[0])
+        (chatted,) = [session for session in stored if str(session.id) == plain["id"]]
+        chatted.messages = list_messages("default", chatted.id).items
+        with_messages = detail.dump(chatted)
+        assert with_messages == Schema.dump(detail, chatted)
+        assert [m["content"] for m in with_messages["messages"]] == ["hi"]
