@@ -41,14 +41,6 @@ class KeyedSessionArgsSchema(Schema):
     limit = pagination.limit_field()
 
 
-def checked(key):
-    """The key from the path, or a 422 naming what is wrong with it."""
-    problem = conversation_key_problem(key)
-    if problem:
-        abort(422, messages={"path": {"key": [problem]}})
-    return key
-
-
 @blp.route("")
 class KeyedSessions(MethodView):
     decorators = [require_scope(), one_transaction]
@@ -82,3 +74,11 @@ class KeyedSession(MethodView):
     def put(self, data, key):
         """Open the session with this key, creating it for the user on first use"""
         return sessions.open_conversation(current_tenant(), checked(key), **data)
+
+
+def checked(key):
+    """The key from the path, or a 422 naming what is wrong with it."""
+    problem = conversation_key_problem(key)
+    if problem:
+        abort(422, messages={"path": {"key": [problem]}})
+    return key
