@@ -1,19 +1,21 @@
-"""Load: how much of the framework's ceiling does ragchat keep under load?
+"""Load: how much of the framework's ceiling, and of its floor, does ragchat keep under load?
 
 Creates a throw-away PostgreSQL database, migrates it and seeds it with server-side SQL
 (chats from 10 to 100,000 messages, AI answers with about 2 KB of RAG context), then
-starts two servers with the project's gunicorn.conf.py and the same settings: ragchat,
-and a bare Flask app with one endpoint (bench/bare_app.py), the ceiling. wrk drives each
-scenario (bench/wrk/*.lua) from a second process on loopback, in rounds that rotate the
-order, so that a busy machine weighs on every scenario and on the ceiling alike. Each
-scenario is reported as requests/s, p50, p99, non-2xx answers and its ratio to the
-ceiling of the same round. A long run of mixed traffic (100,000 requests by default)
-then shows whether the workers' memory grows.
+starts three servers with the project's gunicorn.conf.py and the same settings: ragchat;
+a bare Flask app with one endpoint (bench/bare_app.py), the ceiling; and the floor
+(bench/floor_app.py), which runs ragchat's own SQL for each scenario (bench/floor_sql.py)
+with as little Python around it as will do. wrk drives each scenario (bench/wrk/*.lua) from
+a second process on loopback, in rounds that rotate the order, so that a busy machine weighs
+on every scenario, the ceiling and the floor alike. Each scenario is reported as requests/s,
+p50, p99, non-2xx answers, its ratio to the ceiling and to the floor of the same round, and
+the CPU time its requests cost in the gunicorn workers and in PostgreSQL. A long run of mixed
+traffic (100,000 requests by default) then shows whether the workers' memory grows.
 
     python bench/load.py [--database-url postgresql://…] [--duration 10] [--rounds 3]
     python bench/load.py --smoke      # seconds: tiny data, every scenario once, 2xx only
 
-Prints a Markdown table and the verdict on the targets, and writes everything to
+Prints Markdown tables and the verdict on the targets, and writes everything to
 bench/results/load-<timestamp>.json. The database is dropped at the end. Needs `wrk`.
 """
 
@@ -36,7 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script: ragchat lives beside bench/
 
-from load_data import seed, wait_for_quiet  # noqa: E402
+import floor_sql  # noqa: E402
+from cpu import GROUPS, CpuMeter, per_request  # noqa: E402
+from load_data import TENANT, seed, wait_for_quiet  # noqa: E402
 from scratch import scratch_database  # noqa: E402
 
 from tests.support.server import Server, probe, worker_rss  # noqa: E402
@@ -55,11 +59,20 @@ SCENARIOS = {
     "list_sessions": "GET /api/sessions?user_id=…",
     "search": "GET /api/search?q=…",
 }
-# The targets (the issue's): these scenarios keep at least this share of the ceiling.
-TARGET_RATIO = 0.40
-TARGET_SCENARIOS = ("append_message", "read_page", "read_first_page")
-TARGET_TAIL = 4.0  # p99 at most this many times p50, for every scenario
-TARGET_RSS_GROWTH_MB = 10.0  # per worker, over the long run
+FLOOR = "floor"  # "append_message@floor": a scenario against the floor
+FLOOR_SCENARIOS = tuple(floor_sql.SCENARIOS)  # what the floor answers (not search)
+# The targets: each scenario keeps at least this share of its floor (ragchat's statements
+# with the least Python around them), ...
+TARGET_FLOOR_RATIO = {
+    "append_message": 0.75,
+    "read_page": 0.75,
+    "read_first_page": 0.60,
+    "list_sessions": 0.60,
+    "create_session": 0.60,
+}
+TARGET_TAIL = 3.0  # ... p99 at most this many times p50, for every scenario ...
+TARGET_STABILITY = 0.10  # ... the last round's requests/s within this share of the first's ...
+TARGET_RSS_GROWTH_MB = 10.0  # ... and per worker, this much RSS growth over the long run
 
 # Chats by size (messages: how many chats) and the end users they belong to.
 DATA = {
@@ -106,22 +119,33 @@ def write_targets(path, api_key, targets):
     path.write_text("\n".join(lines) + "\n")
 
 
-def summarise(name, runs, ceilings):
-    """A scenario over its rounds: medians of the rounds, and the ratio of each round's
-    requests/s to that round's ceiling."""
+def ratios(runs, references):
+    """Each round's requests/s as a share of the reference's in the same round."""
+    return [
+        run["rps"] / reference["rps"] if reference["rps"] else float("nan")
+        for run, reference in zip(runs, references, strict=True)
+    ]
+
+
+def summarise(name, runs, ceilings, floors=None):
+    """A scenario over its rounds: medians of the rounds; the ratio of each round's
+    requests/s to that round's ceiling, and to that round's floor for the same scenario;
+    the last round against the first; and the CPU its requests cost, per process group."""
+    to_ceiling = ratios(runs, ceilings)
+    to_floor = ratios(runs, floors) if floors else None
     return {
         "name": name,
         "rounds": len(runs),
         "rps": statistics.median(run["rps"] for run in runs),
         "p50_ms": statistics.median(run["p50_us"] for run in runs) / 1000,
         "p99_ms": statistics.median(run["p99_us"] for run in runs) / 1000,
-        "ratio": statistics.median(
-            run["rps"] / ceiling["rps"] for run, ceiling in zip(runs, ceilings, strict=True)
-        ),
-        "ratios": [
-            round(run["rps"] / ceiling["rps"], 3)
-            for run, ceiling in zip(runs, ceilings, strict=True)
-        ],
+        "ratio": statistics.median(to_ceiling),
+        "ratios": [round(ratio, 3) for ratio in to_ceiling],
+        "floor_ratio": statistics.median(to_floor) if to_floor else None,
+        "floor_ratios": [round(ratio, 3) for ratio in to_floor] if to_floor else None,
+        # requests/s of the last round against the first (0.0 with one round)
+        "drift": runs[-1]["rps"] / runs[0]["rps"] - 1 if runs[0]["rps"] else float("nan"),
+        "cpu_ms_per_request": per_request(runs),
         "requests": sum(run["requests"] for run in runs),
         "non_2xx": sum(run["non_2xx"] for run in runs),
         "socket_errors": sum(run["socket_errors"] for run in runs),
@@ -143,52 +167,78 @@ def script_of(label):
     return label.partition("@")[0]
 
 
-def measure(urls, targets, *, rounds, duration, warmup, connections, settle, progress):
-    """Warm every scenario up, then run each once per round, rotating the order. `urls`
-    maps each label (the ceiling first) to the server it loads. After every run `settle`
-    waits for the database to finish what that run left running (wrk stops sending, but
-    a slow scenario's last queries would otherwise run on into the next one's time)."""
-    order = list(urls)
+def floor_of(label):
+    """The floor's label for a scenario (or a variant's run of it), if the floor answers it."""
+    script = script_of(label)
+    if label == "ceiling" or label.endswith(f"@{FLOOR}") or script not in FLOOR_SCENARIOS:
+        return None
+    return f"{script}@{FLOOR}"
+
+
+def measure(servers, targets, *, rounds, duration, warmup, connections, settle, meter, progress):
+    """Warm every scenario up, then run each once per round, rotating the order. `servers`
+    maps each label (the ceiling first) to the server it loads; `meter` samples the CPU
+    time of that server's workers and of PostgreSQL around each run. After every run
+    `settle` waits for the database to finish what that run left running (wrk stops
+    sending, but a slow scenario's last queries would otherwise run on into the next one's
+    time); the run's CPU is counted until then."""
+    order = list(servers)
     for label in order if warmup else ():
-        wrk(script_of(label), urls[label], targets, connections=connections, duration=warmup)
+        wrk(script_of(label), servers[label].url, targets, connections=connections, duration=warmup)
         settle()
     runs = {label: [] for label in order}
     for round_number in range(rounds):
         shift = round_number % len(order)
         for label in order[shift:] + order[:shift]:
+            server = servers[label]
+            before = meter.sample(server.pid)
             run = wrk(
-                script_of(label), urls[label], targets, connections=connections, duration=duration
+                script_of(label), server.url, targets, connections=connections, duration=duration
             )
-            runs[label].append(run)
             settle()
+            run["cpu"] = meter.used(before, meter.sample(server.pid))
+            runs[label].append(run)
+            cpu = run["cpu"]["seconds"]
             progress(
                 f"round {round_number + 1}/{rounds} {label}: {run['rps']:.0f} req/s, "
                 f"p50 {run['p50_us'] / 1000:.1f} ms, p99 {run['p99_us'] / 1000:.1f} ms, "
-                f"non-2xx {run['non_2xx']}, socket errors {run['socket_errors']}"
+                f"non-2xx {run['non_2xx']}, socket errors {run['socket_errors']}; CPU s: "
+                + ", ".join(f"{group} {cpu[group]:.2f}" for group in GROUPS)
             )
-    return {label: summarise(label, runs[label], runs["ceiling"]) for label in order}
+    return {
+        label: summarise(label, runs[label], runs["ceiling"], runs.get(floor_of(label)))
+        for label in order
+    }
 
 
-def profile(server, urls, targets, scenarios, *, duration, connections, directory, progress):
-    """Each scenario once more with py-spy sampling every worker; collapsed stacks (one
-    line per distinct stack, with its sample count) per scenario, for flame graphs or grep."""
+def profile(servers, targets, labels, *, duration, connections, directory, progress):
+    """Each scenario once more with py-spy sampling every worker of the server it loads;
+    collapsed stacks (one line per distinct stack, with its sample count) per scenario,
+    for flame graphs or grep."""
     if shutil.which("py-spy") is None and not (Path(sys.executable).parent / "py-spy").exists():
         raise SystemExit("--profile needs py-spy: pip install -r bench/requirements.txt")
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     written = {}
-    for name in scenarios:
-        output = directory / f"profile-{name}-{stamp}.txt"
+    for label in labels:
+        server = servers[label]
+        output = directory / f"profile-{label}-{stamp}.txt"
         command = [spy, "record", "--pid", str(server.pid), "--subprocesses", "--format", "raw"]
         command += ["--duration", str(duration), "--rate", "250", "--output", str(output)]
         with subprocess.Popen(  # noqa: S603 (our own command line)
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         ):
             time.sleep(1)  # py-spy attaches
-            wrk(name, urls[name], targets, connections=connections, duration=duration - 2)
-        written[name] = str(output)
-        progress(f"profile of {name}: {output}")
+            wrk(
+                script_of(label),
+                server.url,
+                targets,
+                connections=connections,
+                duration=duration - 2,
+            )
+        written[label] = str(output)
+        progress(f"profile of {label}: {output}")
     return written
 
 
@@ -211,18 +261,37 @@ def long_run(server, url, targets, requests, connections, progress):
     }
 
 
+def is_ragchat(label):
+    """This tree's ragchat: not the ceiling, the floor, or a variant."""
+    return label != "ceiling" and "@" not in label
+
+
 def verdict(results):
     scenarios = results["scenarios"]
     checks = []
-    for name in TARGET_SCENARIOS:
-        ratio = scenarios[name]["ratio"]
-        checks.append((f"{name} >= {TARGET_RATIO} of the ceiling", ratio >= TARGET_RATIO, ratio))
+    for name, target in TARGET_FLOOR_RATIO.items():
+        ratio = scenarios[name]["floor_ratio"]
+        checks.append((f"{name} >= {target:g} of the floor", ratio >= target, ratio))
     for name, s in scenarios.items():
-        if "@" in name or name == "ceiling":
-            continue  # the reference, or a variant measured for comparison
+        if not is_ragchat(name):
+            continue  # the references, or a variant measured for comparison
         tail = s["p99_ms"] / s["p50_ms"] if s["p50_ms"] else float("inf")
         checks.append((f"{name} p99 <= {TARGET_TAIL:g} x p50", tail <= TARGET_TAIL, tail))
-    errors = sum(s["non_2xx"] + s["socket_errors"] for n, s in scenarios.items() if "@" not in n)
+    for name, s in scenarios.items():
+        if is_ragchat(name):
+            checks.append(
+                (
+                    f"{name} last round within {TARGET_STABILITY:.0%} of the first",
+                    abs(s["drift"]) <= TARGET_STABILITY,
+                    s["drift"],
+                )
+            )
+    # The floor answers as ragchat does: an error from it is as wrong as one from ragchat.
+    errors = sum(
+        s["non_2xx"] + s["socket_errors"]
+        for n, s in scenarios.items()
+        if is_ragchat(n) or n.endswith(f"@{FLOOR}")
+    )
     if results.get("long_run"):
         run = results["long_run"]["run"]
         errors += run["non_2xx"] + run["socket_errors"]
@@ -290,38 +359,45 @@ def run(
             "DATABASE_URL": url,
             "WEB_CONCURRENCY": str(workers),
         }
-        if gunicorn_args:  # e.g. another worker class, for both servers alike
+        if gunicorn_args:  # e.g. another worker class, for every server alike
             settings["GUNICORN_CMD_ARGS"] = gunicorn_args
         ragchat = stack.enter_context(Server(scratch / "ragchat", app="wsgi:app", **settings))
         bare = stack.enter_context(Server(scratch / "bare", app="bench.bare_app:app", **settings))
+        # The floor takes the stored key the load sends, as a plain key of its tenant.
+        floor_settings = {**settings, "FLOOR_API_KEY": api_key, "FLOOR_TENANT": TENANT}
+        floor = stack.enter_context(
+            Server(scratch / FLOOR, app="bench.floor_app:app", **floor_settings)
+        )
         scenarios = [name for name in SCENARIOS if name != "ceiling"]
         search = probe(ragchat.url + "/api/search?q=refund", api_key)
         results["search_status"] = search
         if search in (404, 405):
             progress(f"search: GET /api/search answered {search}: not available, skipped")
             scenarios.remove("search")
-        urls = {"ceiling": bare.url} | dict.fromkeys(scenarios, ragchat.url)
+        servers = {"ceiling": bare} | dict.fromkeys(scenarios, ragchat)
+        servers |= {f"{s}@{FLOOR}": floor for s in scenarios if s in FLOOR_SCENARIOS}
         for name, directory in variants.items():
             other = Server(scratch / f"variant-{name}", app="wsgi:app", cwd=directory, **settings)
-            variant_url = stack.enter_context(other).url
+            variant = stack.enter_context(other)
             # Not search: it is new (no "before" to compare with) and slow.
-            urls |= {f"{s}@{name}": variant_url for s in scenarios if s != "search"}
+            servers |= {f"{s}@{name}": variant for s in scenarios if s != "search"}
+        meter = stack.enter_context(CpuMeter(url))
         results["scenarios"] = measure(
-            urls,
+            servers,
             scratch / "targets.txt",
             settle=lambda: wait_for_quiet(url),
             rounds=rounds,
             duration=duration,
             warmup=warmup,
             connections=connections,
+            meter=meter,
             progress=progress,
         )
         if profiled:
             results["profiles"] = profile(
-                ragchat,
-                urls,
+                servers,
                 scratch / "targets.txt",
-                [name for name in profiled if name in urls and name != "ceiling"],
+                [label for label in profiled if label in servers and label != "ceiling"],
                 duration=duration + 3,
                 connections=connections,
                 directory=results_dir,
@@ -332,6 +408,7 @@ def run(
                 ragchat, ragchat.url, scratch / "targets.txt", long_requests, connections, progress
             )
         results["server_errors"] = ragchat.errors_logged()
+        results["floor_errors"] = floor.errors_logged()
     results["machine"]["load_average_after"] = os.getloadavg()
     results["verdict"] = verdict(results)
     return results
@@ -340,23 +417,47 @@ def run(
 def markdown_table(results):
     lines = [
         "| Scenario | Request | req/s | p50 (ms) | p99 (ms) | p99/p50 | Ratio to ceiling "
-        "(rounds) | Non-2xx | Socket errors |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "(rounds) | Ratio to floor (rounds) | Last/first round | Non-2xx | Socket errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in results["scenarios"].items():
         tail = s["p99_ms"] / s["p50_ms"] if s["p50_ms"] else float("nan")
         rounds = ", ".join(f"{ratio:.2f}" for ratio in s["ratios"])
+        if s["floor_ratios"]:
+            floor_rounds = ", ".join(f"{ratio:.2f}" for ratio in s["floor_ratios"])
+            to_floor = f"**{s['floor_ratio']:.2f}** ({floor_rounds})"
+        else:
+            to_floor = ""
         lines.append(
             f"| {name} | {SCENARIOS[script_of(name)]} | {s['rps']:.0f} | {s['p50_ms']:.1f} | "
-            f"{s['p99_ms']:.1f} | {tail:.1f} | **{s['ratio']:.2f}** ({rounds}) | "
-            f"{s['non_2xx']} | {s['socket_errors']} |"
+            f"{s['p99_ms']:.1f} | {tail:.1f} | **{s['ratio']:.2f}** ({rounds}) | {to_floor} | "
+            f"{s['drift']:+.0%} | {s['non_2xx']} | {s['socket_errors']} |"
         )
     if "search" not in results["scenarios"]:
         lines.append(
             f"| search | {SCENARIOS['search']} | not available (the endpoint "
-            f"answered {results['search_status']}) | | | | | | |"
+            f"answered {results['search_status']}) | | | | | | | | |"
         )
     return "\n".join(lines)
+
+
+def cpu_table(results):
+    """CPU milliseconds per answered request, by where they were spent."""
+    lines = [
+        "| Scenario | gunicorn workers | PostgreSQL backends | PostgreSQL, other processes "
+        "| wrk | All | Busy cores (of " + str(results["machine"]["nproc"]) + ") |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, s in results["scenarios"].items():
+        cpu = s["cpu_ms_per_request"]
+        seconds = sum(run["cpu"]["wall_s"] for run in s["runs"])  # the runs, until quiet
+        busy = sum(cpu.values()) * s["requests"] / 1000 / seconds if seconds else float("nan")
+        lines.append(
+            f"| {name} | "
+            + " | ".join(f"{cpu[group]:.2f}" for group in GROUPS)
+            + f" | {sum(cpu.values()):.2f} | {busy:.2f} |"
+        )
+    return "CPU per request (ms, user + system, from /proc):\n\n" + "\n".join(lines)
 
 
 def long_run_summary(results):
@@ -387,7 +488,8 @@ def report(results, path):
         f"{[round(x, 2) for x in results['machine']['load_average_before']]} before, "
         f"{[round(x, 2) for x in results['machine']['load_average_after']]} after"
     )
-    notes = [head, markdown_table(results), long_run_summary(results), verdicts]
+    notes = [head, markdown_table(results), cpu_table(results), long_run_summary(results)]
+    notes.append(verdicts)
     if p["smoke_test"]:
         notes.append("Smoke test (tiny data, short runs): not a measurement to quote.")
     notes.append(f"Results: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
@@ -403,7 +505,10 @@ def save(results, directory):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description="ragchat under load, against a bare Flask app.")
+    parser = argparse.ArgumentParser(
+        description="ragchat under load, against a bare Flask app (the ceiling) and an app "
+        "running ragchat's SQL with the least Python (the floor)."
+    )
     parser.add_argument(
         "--database-url",
         default=DEFAULT_SERVER,
@@ -432,7 +537,8 @@ def parse_args(argv):
         "--profile",
         nargs="*",
         metavar="SCENARIO",
-        help="after the rounds, run these scenarios (default: all) again under py-spy",
+        help="after the rounds, run these scenarios (default: all of ragchat's) again under "
+        "py-spy; SCENARIO@floor samples the floor's workers instead",
     )
     parser.add_argument(
         "--data",
@@ -468,6 +574,9 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, stop)
     from ragchat.settings.parsing import parse_workers
 
+    variants = dict(variant.split("=", 1) for variant in args.variant)
+    if FLOOR in variants:
+        sys.exit(f"--variant: the name {FLOOR!r} is taken (the floor's scenarios)")
     workers = args.workers or parse_workers(os.environ.get("WEB_CONCURRENCY", ""))
     smoke = args.smoke
     results = run(
@@ -485,7 +594,7 @@ def main(argv=None):
         else (300 if smoke else 100_000),
         progress=lambda message: print(message, file=sys.stderr, flush=True),
         profiled=list(SCENARIOS) if args.profile == [] else (args.profile or ()),
-        variants=dict(variant.split("=", 1) for variant in args.variant),
+        variants=variants,
         results_dir=args.results_dir,
     )
     print(report(results, save(results, args.results_dir)))

@@ -1,9 +1,7 @@
 """The rules every way in checks the same way — the API's schemas, the review UI's forms,
-the importer and the command line: lengths and ranges, what text can be stored, metadata,
-strict JSON. Each is defined here once."""
+the importer and the command line: lengths and ranges, what text can be stored, metadata.
+Each is defined here once."""
 
-import json
-import math
 import re
 
 USER_ID_LENGTH = 255  # an end user's id in the client's system
@@ -83,20 +81,3 @@ def json_problem(value, depth=1):
         if problem:
             return problem
     return None
-
-
-def _reject_constant(name):
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text):
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError("number out of range")
-    return number
-
-
-def loads_strict(text):
-    """Parse strict JSON: Python's decoder also takes NaN and Infinity, which no database
-    stores as JSON. Raises ValueError (or RecursionError on absurd nesting)."""
-    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)

@@ -1,9 +1,11 @@
-"""The load benchmark (bench/load.py) still runs: every scenario once, briefly, on tiny data.
+"""The load benchmark (bench/load.py) still runs: every scenario once, briefly, on tiny data,
+against ragchat and against the floor (bench/floor_app.py).
 
 Not a timing test: it asserts that the harness gets through (scratch database, seeding,
-both gunicorn servers, every wrk script, the memory sampling) and that every answer it got
-was a 2xx. The benchmark itself is PostgreSQL-only: it uses the TEST_DATABASE_URL server
-when that is PostgreSQL, else BENCH_DATABASE_URL or the local default.
+the three gunicorn servers, every wrk script, the CPU and memory sampling) and that every
+answer it got, from ragchat and from the floor, was a 2xx. The benchmark itself is
+PostgreSQL-only: it uses the TEST_DATABASE_URL server when that is PostgreSQL, else
+BENCH_DATABASE_URL or the local default.
 """
 
 import json
@@ -16,14 +18,15 @@ import pytest
 
 from ragchat.settings import ROOT
 
-SCENARIOS = {
-    "ceiling",
+FLOOR_SCENARIOS = {
     "create_session",
     "append_message",
     "read_page",
     "read_first_page",
     "list_sessions",
 }
+SCENARIOS = {"ceiling", *FLOOR_SCENARIOS, *(f"{name}@floor" for name in FLOOR_SCENARIOS)}
+CPU_GROUPS = {"workers", "postgres", "postgres_other", "wrk"}
 
 
 def postgres_server():
@@ -35,6 +38,7 @@ def postgres_server():
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (make test installs it)")
 def test_load_benchmark_runs_every_scenario_with_only_2xx(tmp_path):
+    """Against ragchat and against the floor alike."""
     options = ["--smoke", "--workers", "2", "--database-url", postgres_server()]
     finished = subprocess.run(
         [sys.executable, "bench/load.py", *options, "--results-dir", str(tmp_path)],
@@ -59,8 +63,15 @@ def test_load_benchmark_runs_every_scenario_with_only_2xx(tmp_path):
         assert scenario["requests"] > 0, name
         assert (scenario["non_2xx"], scenario["socket_errors"]) == (0, 0), name
         assert all(200 <= int(status) < 300 for status in scenario["statuses"]), name
+        assert set(scenario["cpu_ms_per_request"]) == CPU_GROUPS, name
+        assert scenario["cpu_ms_per_request"]["workers"] > 0, name  # its server did the work
+    for name in FLOOR_SCENARIOS:  # each ragchat scenario has its ratio to the floor
+        floor = scenarios[f"{name}@floor"]["rps"]
+        assert scenarios[name]["floor_ratio"] == pytest.approx(scenarios[name]["rps"] / floor)
+    assert "Ratio to floor" in finished.stdout and "CPU per request" in finished.stdout
     long_run = results["long_run"]
     assert long_run["run"]["requests"] >= 300
     assert (long_run["run"]["non_2xx"], long_run["run"]["socket_errors"]) == (0, 0)
     assert long_run["rss_before_kb"] and long_run["rss_after_kb"]
     assert results["server_errors"] == []
+    assert results["floor_errors"] == []

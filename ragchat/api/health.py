@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ragchat.api.parsing import ApiBlueprint
 from ragchat.extensions import db
+from ragchat.transactions import one_transaction
 from ragchat.version import __version__
 
 blp = ApiBlueprint("health", __name__, url_prefix="/api", description="Service health.")
@@ -29,6 +30,8 @@ def database_is_up():
 
 @blp.route("/health-check")
 class HealthCheck(MethodView):
+    decorators = [one_transaction]
+
     @blp.doc(security=[])
     @blp.response(200, HealthSchema)
     def get(self):

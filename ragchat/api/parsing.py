@@ -3,7 +3,7 @@
 from flask_smorest import Blueprint, abort
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from ragchat.rules import loads_strict
+from ragchat.jsontext import loads_strict
 
 
 class JSONBodyParser(FlaskParser):

@@ -20,8 +20,9 @@ from ragchat.fields import (
     title_field,
     user_id_field,
 )
+from ragchat.jsontext import loads_strict
 from ragchat.models import RATINGS, ChatMessage, ChatSession, insert_or_skip
-from ragchat.rules import MAX_SEQ, TENANT_NAME, loads_strict
+from ragchat.rules import MAX_SEQ, TENANT_NAME
 
 COMMIT_SESSIONS = 100  # sessions per transaction
 COMMIT_MESSAGES = 10_000  # or fewer sessions, once they hold this many messages
