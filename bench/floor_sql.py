@@ -47,20 +47,20 @@ def insert_session_params(tenant, session_id, user_id, title, key, metadata, now
 # the session does not exist.
 APPEND_MESSAGE = """
 WITH claimed AS (UPDATE chat_sessions
-    SET last_seq=(chat_sessions.last_seq + %(last_seq_1)s::INTEGER),
-        message_count=(chat_sessions.message_count + %(message_count_1)s::INTEGER),
-        updated_at=%(param_1)s::TIMESTAMP WITH TIME ZONE
-    WHERE chat_sessions.tenant_id = %(tenant_id_1)s::VARCHAR
-        AND chat_sessions.id = %(id_1)s::UUID
+    SET last_seq=(chat_sessions.last_seq + %(count)s::INTEGER),
+        message_count=(chat_sessions.message_count + %(count)s::INTEGER),
+        updated_at=%(now)s::TIMESTAMP WITH TIME ZONE
+    WHERE chat_sessions.tenant_id = %(tenant)s::VARCHAR
+        AND chat_sessions.id = %(session_id)s::UUID
     RETURNING chat_sessions.last_seq)
 INSERT INTO chat_messages (session_id, seq, tenant_id, id, sender, content, context, metadata,
     extra, created_at)
-SELECT %(param_2)s::UUID AS anon_1,
-    (claimed.last_seq - %(last_seq_2)s::INTEGER) + %(param_3)s::INTEGER + %(param_4)s::INTEGER
-        AS seq,
-    %(param_5)s::VARCHAR AS anon_2, %(param_6)s::UUID AS anon_3, %(param_7)s::VARCHAR AS anon_4,
-    %(param_8)s::VARCHAR AS anon_5, %(param_9)s::JSONB AS anon_6, %(param_10)s::JSONB AS anon_7,
-    %(param_11)s::JSONB AS anon_8, %(param_12)s::TIMESTAMP WITH TIME ZONE AS anon_9
+SELECT %(session_id)s::UUID AS anon_1,
+    (claimed.last_seq - %(count)s::INTEGER) + %(param_1)s::INTEGER + %(param_2)s::INTEGER AS seq,
+    %(tenant_id_0)s::VARCHAR AS anon_2, %(id_0)s::UUID AS anon_3, %(sender_0)s::VARCHAR AS anon_4,
+    %(content_0)s::VARCHAR AS anon_5, %(context_0)s::JSONB AS anon_6,
+    %(metadata_0)s::JSONB AS anon_7, %(extra_0)s::JSONB AS anon_8,
+    %(created_at_0)s::TIMESTAMP WITH TIME ZONE AS anon_9
 FROM claimed
 RETURNING chat_messages.id, chat_messages.seq
 """
@@ -69,23 +69,20 @@ RETURNING chat_messages.id, chat_messages.seq
 def append_message_params(tenant, session_id, message_id, message, now):
     """`message` holds sender, content and the JSON values wrapped for psycopg (Jsonb)."""
     return {
-        "last_seq_1": 1,  # the messages appended
-        "message_count_1": 1,
-        "param_1": now,
-        "tenant_id_1": tenant,
-        "id_1": session_id,
-        "param_2": session_id,
-        "last_seq_2": 1,  # last_seq - count + 1 + position: the seq
-        "param_3": 1,
-        "param_4": 0,
-        "param_5": tenant,
-        "param_6": message_id,
-        "param_7": message["sender"],
-        "param_8": message["content"],
-        "param_9": message["context"],
-        "param_10": message["metadata"],
-        "param_11": message["extra"],
-        "param_12": now,
+        "count": 1,  # the messages appended
+        "now": now,
+        "tenant": tenant,
+        "session_id": session_id,
+        "param_1": 1,  # last_seq - count + 1 + position: the seq
+        "param_2": 0,
+        "tenant_id_0": tenant,
+        "id_0": message_id,
+        "sender_0": message["sender"],
+        "content_0": message["content"],
+        "context_0": message["context"],
+        "metadata_0": message["metadata"],
+        "extra_0": message["extra"],
+        "created_at_0": now,
     }
 
 

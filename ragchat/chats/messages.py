@@ -3,8 +3,9 @@ window, single messages and their feedback. None of these commits (see
 ragchat.transactions)."""
 
 import uuid
+from functools import cache
 
-from sqlalchemy import delete, func, insert, literal, select, union_all, update
+from sqlalchemy import bindparam, delete, func, insert, select, union_all, update
 
 from ragchat.chats.sessions import get_session
 from ragchat.exceptions import MessageNotFound, SessionNotFound
@@ -13,30 +14,36 @@ from ragchat.models import ChatMessage, ChatSession, utcnow
 from ragchat.paging import Page, window
 
 
-def claim_statement(tenant, session_id, count, now):
+def claim_statement():
     """The UPDATE that reserves the next `count` seqs of a session, returning the last.
 
     It takes the session's row lock, so concurrent appends to one session queue up there
     and each gets its own consecutive seqs; the lock also keeps a concurrent delete from
-    orphaning the messages. The same statement bumps the activity time.
+    orphaning the messages. The same statement bumps the activity time. Its values are
+    the parameters tenant, session_id, count and now.
     """
     return (
         update(ChatSession)
-        .where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
+        .where(
+            ChatSession.tenant_id == bindparam("tenant"),
+            ChatSession.id == bindparam("session_id"),
+        )
         .values(
-            last_seq=ChatSession.last_seq + count,
-            message_count=ChatSession.message_count + count,
-            updated_at=now,
+            last_seq=ChatSession.last_seq + bindparam("count"),
+            message_count=ChatSession.message_count + bindparam("count"),
+            updated_at=bindparam("now"),
         )
         .returning(ChatSession.last_seq)
     )
 
 
+CLAIM = claim_statement().execution_options(synchronize_session=False)
+
+
 def claim_seqs(tenant, session_id, count, now):
     """Reserve the next `count` seqs of a session; returns the first."""
-    last = db.session.execute(
-        claim_statement(tenant, session_id, count, now).execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    claim = {"tenant": tenant, "session_id": session_id, "count": count, "now": now}
+    last = db.session.execute(CLAIM, claim).scalar_one_or_none()
     if last is None:
         raise SessionNotFound
     return last - count + 1
@@ -55,32 +62,28 @@ NEW_MESSAGE_COLUMNS = (
 )
 
 
-def insert_claiming_seqs(tenant, session_id, stored, now):
-    """On PostgreSQL, claim the seqs and insert the messages in one statement: the claim's
-    UPDATE … RETURNING as a CTE that the INSERT numbers the rows from. One round trip
-    instead of two, under the same row lock, taken before any row is inserted. A session
-    that does not exist claims nothing, so nothing is inserted.
-
-    Every value is a bound parameter, so SQLAlchemy compiles the statement once per
-    number of messages and serves it from its cache afterwards."""
-    count, table = len(stored), ChatMessage.__table__
-    claimed = claim_statement(tenant, session_id, count, now).cte("claimed")
-    first_seq = claimed.c.last_seq - count + 1
-
-    def row(offset, message):
-        given = (tenant, message.id, message.sender, message.content)
-        given += (message.context, message.meta, message.extra, now)
-        return select(
-            literal(session_id, table.c.session_id.type),
+@cache
+def claiming_insert(count):
+    """For PostgreSQL: claim the seqs and insert `count` messages in one statement, the
+    claim's UPDATE … RETURNING as a CTE that the INSERT numbers the rows from. One round
+    trip instead of two, under the same row lock, taken before any row is inserted; a
+    session that does not exist claims nothing, so nothing is inserted. Built once per
+    count, every value a parameter (the claim's, then `<column>_<n>` for message n)."""
+    table = ChatMessage.__table__
+    claimed = claim_statement().cte("claimed")
+    first_seq = claimed.c.last_seq - bindparam("count") + 1
+    rows = [
+        select(
+            bindparam("session_id", type_=table.c.session_id.type),
             (first_seq + offset).label("seq"),
             *(
-                literal(value, table.c[name].type)
-                for name, value in zip(NEW_MESSAGE_COLUMNS, given, strict=True)
+                bindparam(f"{name}_{offset}", type_=table.c[name].type)
+                for name in NEW_MESSAGE_COLUMNS
             ),
         ).select_from(claimed)
-
-    rows = [row(offset, message) for offset, message in enumerate(stored)]
-    statement = (
+        for offset in range(count)
+    ]
+    return (
         insert(table)
         .from_select(
             ["session_id", "seq", *NEW_MESSAGE_COLUMNS], rows[0] if count == 1 else union_all(*rows)
@@ -88,7 +91,19 @@ def insert_claiming_seqs(tenant, session_id, stored, now):
         .add_cte(claimed)
         .returning(table.c.id, table.c.seq)
     )
-    seqs = dict(db.session.execute(statement).all())
+
+
+def insert_claiming_seqs(tenant, session_id, stored, now):
+    """Claim the seqs and insert the messages with claiming_insert (PostgreSQL)."""
+    parameters = {"tenant": tenant, "session_id": session_id, "count": len(stored), "now": now}
+    for offset, message in enumerate(stored):
+        values = (tenant, message.id, message.sender, message.content)
+        values += (message.context, message.meta, message.extra, now)
+        parameters.update(
+            (f"{name}_{offset}", value)
+            for name, value in zip(NEW_MESSAGE_COLUMNS, values, strict=True)
+        )
+    seqs = dict(db.session.execute(claiming_insert(len(stored)), parameters).all())
     if not seqs:
         raise SessionNotFound
     for message in stored:
