@@ -94,16 +94,16 @@ SELECT chat_messages.tenant_id, chat_messages.id, chat_messages.session_id, chat
     chat_messages.extra, chat_messages.created_at, chat_messages.feedback_rating,
     chat_messages.feedback_comment, chat_messages.feedback_at
 FROM chat_messages
-WHERE chat_messages.tenant_id = %(tenant_id_1)s::VARCHAR
-    AND chat_messages.session_id = %(session_id_1)s::UUID
-    AND chat_messages.seq > %(seq_1)s::INTEGER
+WHERE chat_messages.tenant_id = %(tenant)s::VARCHAR
+    AND chat_messages.session_id = %(session_id)s::UUID
+    AND chat_messages.seq > %(after)s::INTEGER
 ORDER BY chat_messages.seq
-LIMIT %(param_1)s::INTEGER
+LIMIT %(limit)s::INTEGER
 """
 
 
 def message_window_params(tenant, session_id, after, limit):
-    return {"tenant_id_1": tenant, "session_id_1": session_id, "seq_1": after, "param_1": limit + 1}
+    return {"tenant": tenant, "session_id": session_id, "after": after, "limit": limit + 1}
 
 
 # The session by its key (ragchat.chats.sessions.get_session): before a numbered page of its

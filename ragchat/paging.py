@@ -49,8 +49,13 @@ def paginate(query, page, size, *, rows=False):
 
 def window(query, limit):
     """Up to `limit` items of `query` (ordered and filtered by its keyset condition)."""
-    items = list(db.session.scalars(query.limit(limit + 1)))
-    return Window(items=items[:limit], has_more=len(items) > limit)
+    return split_window(list(db.session.scalars(query.limit(limit + 1))), limit)
+
+
+def split_window(fetched, limit):
+    """The window in up to `limit` + 1 items fetched: the first `limit`, and whether more
+    follow."""
+    return Window(items=fetched[:limit], has_more=len(fetched) > limit)
 
 
 def encode_cursor(*position):

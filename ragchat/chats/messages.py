@@ -5,13 +5,13 @@ ragchat.transactions)."""
 import uuid
 from functools import cache
 
-from sqlalchemy import bindparam, delete, func, insert, select, union_all, update
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, union_all, update
 
 from ragchat.chats.sessions import get_session
 from ragchat.exceptions import MessageNotFound, SessionNotFound
 from ragchat.extensions import db
 from ragchat.models import ChatMessage, ChatSession, utcnow
-from ragchat.paging import Page, window
+from ragchat.paging import Page, split_window
 
 
 def claim_statement():
@@ -162,18 +162,31 @@ def list_messages(tenant, session_id, *, page=1, size=20):
 def message_window(tenant, session_id, *, after=None, before=None, limit=20, descending=False):
     """Messages strictly between `after` and `before` (seqs), in either order: a keyset
     page on the (session, seq) index, as fast at the millionth message as at the first."""
-    query = messages_query(tenant, session_id)
-    if after is not None:
-        query = query.where(ChatMessage.seq > after)
-    if before is not None:
-        query = query.where(ChatMessage.seq < before)
-    order = ChatMessage.seq.desc() if descending else ChatMessage.seq
-    found = window(query.order_by(order), limit)
+    given = {"tenant": tenant, "session_id": session_id, "limit": limit + 1}
+    given |= {name: seq for name, seq in (("after", after), ("before", before)) if seq is not None}
+    statement = window_statement(after is not None, before is not None, descending)
+    found = split_window(list(db.session.scalars(statement, given)), limit)
     if not found.items:
         # Messages are the tenant's session's (tenant-scoped foreign key): only an empty
         # window needs the extra query that tells an empty range from a missing session.
         get_session(tenant, session_id)
     return found
+
+
+@cache
+def window_statement(after, before, descending):
+    """The keyset page's SELECT, built once for each shape (bounded after and/or before,
+    either order); its parameters are tenant, session_id, after, before and limit."""
+    query = select(ChatMessage).where(
+        ChatMessage.tenant_id == bindparam("tenant"),
+        ChatMessage.session_id == bindparam("session_id"),
+    )
+    if after:
+        query = query.where(ChatMessage.seq > bindparam("after"))
+    if before:
+        query = query.where(ChatMessage.seq < bindparam("before"))
+    order = ChatMessage.seq.desc() if descending else ChatMessage.seq
+    return query.order_by(order).limit(bindparam("limit", type_=Integer))
 
 
 def get_message(tenant, session_id, message_id):
