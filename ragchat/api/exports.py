@@ -70,7 +70,7 @@ class ExportArgsSchema(Schema):
 class SessionExport(MethodView):
     decorators = [require_scope()]
 
-    @blp.arguments(SessionExportArgsSchema, location="query")
+    @blp.arguments(SessionExportArgsSchema(), location="query")
     @blp.doc(responses={200: SESSION_DOWNLOAD})
     def get(self, args, session_id):
         """Download a session with all its messages, as JSON or a Markdown transcript"""
@@ -82,7 +82,7 @@ class SessionExport(MethodView):
 class Export(MethodView):
     decorators = [require_scope()]
 
-    @blp.arguments(ExportArgsSchema, location="query")
+    @blp.arguments(ExportArgsSchema(), location="query")
     @blp.doc(responses={200: SESSIONS_DOWNLOAD})
     def get(self, args):
         """Export your tenant's (or one user's) sessions with their messages as NDJSON"""

@@ -30,7 +30,7 @@ class FeedbackInputSchema(Schema):
 class Feedback(MethodView):
     decorators = [require_scope(), one_transaction]
 
-    @blp.arguments(FeedbackInputSchema)
+    @blp.arguments(FeedbackInputSchema())
     @blp.response(200, MessageSchema)
     def put(self, feedback, session_id, message_id):
         """Rate a message up or down (replacing any earlier rating)"""

@@ -66,7 +66,7 @@ class Keys(MethodView):
         """List your tenant's API keys (never their secrets)"""
         return keys.list_keys(current_tenant())
 
-    @blp.arguments(KeyCreateSchema)
+    @blp.arguments(KeyCreateSchema())
     @blp.response(201, NewKeySchema)
     def post(self, data):
         """Create an API key; its secret is in this response only"""

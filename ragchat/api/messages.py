@@ -161,7 +161,7 @@ KEYSET_ARGS = ("after", "before", "limit", "order")
 class Messages(MethodView):
     decorators = [require_scope(), one_transaction]
 
-    @blp.arguments(MessageQueryArgsSchema, location="query")
+    @blp.arguments(MessageQueryArgsSchema(), location="query")
     @blp.response(200, MessageSchema(many=True), headers=PAGINATION_HEADERS_DOC)
     def get(self, args, session_id):
         """List a session's messages in order, by page or by seq"""
@@ -184,7 +184,7 @@ class Messages(MethodView):
         return found.items, window_headers(found.has_more, **position)
 
     @idempotent
-    @blp.arguments(MessageCreateSchema)
+    @blp.arguments(MessageCreateSchema())
     @blp.response(201, MessageSchema)
     def post(self, message, session_id):
         """Append a message to a session"""
@@ -201,7 +201,7 @@ class MessageBatch(MethodView):
     decorators = [require_scope(), one_transaction]
 
     @idempotent
-    @blp.arguments(MessageBatchSchema)
+    @blp.arguments(MessageBatchSchema())
     @blp.response(201, MessageBatchResultSchema)
     def post(self, batch, session_id):
         """Append up to 100 messages at once: all or none, with consecutive seqs"""

@@ -95,7 +95,7 @@ class SearchHitSchema(Schema):
 class Search(MethodView):
     decorators = [require_scope()]
 
-    @blp.arguments(SearchArgsSchema, location="query")
+    @blp.arguments(SearchArgsSchema(), location="query")
     @blp.response(200, SearchHitSchema(many=True), headers=WINDOW_HEADERS_DOC)
     def get(self, args):
         """Search messages and session titles, best matches first"""

@@ -157,7 +157,7 @@ class SessionDetailSchema(SessionSchema):
 class Sessions(MethodView):
     decorators = [require_scope(), one_transaction]
 
-    @blp.arguments(SessionQueryArgsSchema, location="query")
+    @blp.arguments(SessionQueryArgsSchema(), location="query")
     @blp.response(200, SessionSchema(many=True), headers=pagination.PAGINATION_HEADERS_DOC)
     @blp.doc(**{EXTRA_PARAMETERS: [METADATA_FILTER_DOC]})
     def get(self, args):
@@ -182,7 +182,7 @@ class Sessions(MethodView):
         return page.items, pagination.pagination_headers(page)
 
     @idempotent
-    @blp.arguments(SessionCreateSchema)
+    @blp.arguments(SessionCreateSchema())
     @blp.response(201, SessionSchema)
     def post(self, data):
         """Start a session"""
@@ -194,7 +194,7 @@ class Sessions(MethodView):
 class SessionItem(MethodView):
     decorators = [require_scope(), one_transaction]
 
-    @blp.arguments(SessionReadArgsSchema, location="query")
+    @blp.arguments(SessionReadArgsSchema(), location="query")
     @blp.response(200, SessionDetailSchema)
     def get(self, args, session_id):
         """Read a session, optionally with its first page of messages"""
@@ -204,7 +204,7 @@ class SessionItem(MethodView):
             session.messages = messages.list_messages(current_tenant(), session_id).items
         return session
 
-    @blp.arguments(SessionUpdateSchema)
+    @blp.arguments(SessionUpdateSchema())
     @blp.response(200, SessionSchema)
     def patch(self, changes, session_id):
         """Rename a session or mark it as a favorite"""

@@ -45,7 +45,7 @@ class KeyedSessionArgsSchema(Schema):
 class KeyedSessions(MethodView):
     decorators = [require_scope(), one_transaction]
 
-    @blp.arguments(KeyedSessionArgsSchema, location="query")
+    @blp.arguments(KeyedSessionArgsSchema(), location="query")
     @blp.response(200, SessionSchema(many=True), headers=pagination.WINDOW_HEADERS_DOC)
     def get(self, args):
         """List your tenant's sessions that have a key, most recently active first"""
@@ -68,7 +68,7 @@ class KeyedSession(MethodView):
         """Read the session with this key"""
         return sessions.get_session_by_key(current_tenant(), checked(key))
 
-    @blp.arguments(OpenSessionSchema)
+    @blp.arguments(OpenSessionSchema())
     @blp.response(200, SessionSchema)
     @blp.alt_response(409, response="CONFLICT", description="The key names another user's.")
     def put(self, data, key):
