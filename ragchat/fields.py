@@ -14,6 +14,7 @@ from ragchat.rules import (
     METADATA_KEY,
     TITLE_LENGTH,
     USER_ID_LENGTH,
+    conversation_key_problem,
     json_problem,
     metadata_problem,
     storable_problem,
@@ -121,9 +122,19 @@ def title_field(**kwargs):
     return Text(strip=True, validate=Length(min=1, max=TITLE_LENGTH), **kwargs)
 
 
-def conversation_key_field(**kwargs):
+class ConversationKey(Text):
     """A session's own name in the client's framework (a session or thread id)."""
-    return Text(validate=Length(min=1, max=CONVERSATION_KEY_LENGTH), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        key = super()._deserialize(value, attr, data, **kwargs)
+        problem = conversation_key_problem(key)
+        if problem:
+            raise ValidationError(problem)
+        return key
+
+
+def conversation_key_field(**kwargs):
+    return ConversationKey(validate=Length(min=1, max=CONVERSATION_KEY_LENGTH), **kwargs)
 
 
 def user_id_field(**kwargs):

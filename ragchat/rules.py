@@ -3,6 +3,7 @@ the importer and the command line: lengths and ranges, what text can be stored, 
 Each is defined here once."""
 
 import re
+import unicodedata
 
 USER_ID_LENGTH = 255  # an end user's id in the client's system
 CONVERSATION_KEY_LENGTH = 255  # a session's own name in the client's framework
@@ -44,9 +45,15 @@ def user_id_problem(user_id):
 
 
 def conversation_key_problem(key):
-    """Why `key` cannot name a conversation, or None."""
+    """Why `key` cannot name a conversation, or None. A key travels in a URL path
+    (/api/sessions/by-key/{key}): one that starts with '/' would be an empty path segment,
+    and a control character (a line break, a tab) is no part of a path."""
     if not 1 <= len(key) <= CONVERSATION_KEY_LENGTH:
         return f"Length must be between 1 and {CONVERSATION_KEY_LENGTH}."
+    if key.startswith("/"):
+        return "Must not start with '/'."
+    if any(unicodedata.category(character) == "Cc" for character in key):
+        return "Must not contain control characters (line breaks, tabs)."
     return storable_problem(key)
 
 

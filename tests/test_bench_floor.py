@@ -30,14 +30,9 @@ from ragchat.auth import callers
 from ragchat.auth.keys import issue_key
 from ragchat.extensions import db
 from ragchat.settings import engine
-from tests.support.database import build_app, fresh_database
+from tests.support.database import build_app, fresh_database, postgres_server
 
 pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
-        reason="the floor runs ragchat's PostgreSQL statements: "
-        "set TEST_DATABASE_URL=postgresql://…",
-    ),
     pytest.mark.skipif(
         pq.version() < 140000, reason="reading libpq's trace needs libpq 14 or newer"
     ),
@@ -129,53 +124,56 @@ class Side:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     scratch = tmp_path_factory.mktemp("floor")
-    with fresh_database(scratch) as url, pytest.MonkeyPatch.context() as patch:
-        app = build_app(url, API_KEY_CACHE_SECONDS="3600", LOG_LEVEL="WARNING")
-        with app.app_context():
-            upgrade()
-            _, secret = issue_key(TENANT, "floor test", scopes=("read", "write"))
-            db.session.commit()
-            db.engine.dispose()  # from here on, every connection is traced from its start
-            ragchat_traces, statements = [], []
-
-            @event.listens_for(db.engine, "connect")
-            def trace(dbapi_connection, record):
-                path = scratch / f"ragchat-{len(ragchat_traces)}.trace"
-                ragchat_traces.append(Trace(path, dbapi_connection.pgconn))
-
-            @event.listens_for(db.engine, "before_cursor_execute")
-            def listen(connection, cursor, statement, parameters, context, executemany):
-                statements.append((statement, parameters))
-
-        # Steady state (see the module's docstring).
-        patch.setattr(callers, "LAST_USED_EVERY_SECONDS", 3600)
-        patch.setattr(engine, "PING_AFTER_IDLE_SECONDS", 3600)
-        ragchat = app.test_client()
-        ragchat.environ_base["HTTP_X_API_KEY"] = secret
-        data = seed(ragchat)
-
-        patch.setenv("DATABASE_URL", url)
-        patch.setenv("API_KEY", "")
-        patch.setenv("FLOOR_API_KEY", secret)
-        patch.setenv("FLOOR_TENANT", TENANT)
-        floor_app.tenants_by_key.cache_clear()
-        floor_app.conninfo.cache_clear()
-        floor_app.local.connection = None
-        floor = floor_app.app.test_client()
-        floor.environ_base["HTTP_X_API_KEY"] = secret
-        floor_trace = Trace(scratch / "floor.trace", floor_app.database().pgconn)
-        try:
-            yield {
-                "ragchat": Side(ragchat, ragchat_traces),
-                "floor": Side(floor, [floor_trace]),
-                "statements": statements,
-                "data": data,
-            }
-        finally:
-            floor_app.database().close()
-            floor_app.local.connection = None
+    with pytest.MonkeyPatch.context() as patch:
+        # The floor runs ragchat's PostgreSQL statements: on PostgreSQL in the SQLite pass too.
+        patch.setenv("TEST_DATABASE_URL", postgres_server())
+        with fresh_database(scratch) as url:
+            app = build_app(url, API_KEY_CACHE_SECONDS="3600", LOG_LEVEL="WARNING")
             with app.app_context():
-                db.engine.dispose()
+                upgrade()
+                _, secret = issue_key(TENANT, "floor test", scopes=("read", "write"))
+                db.session.commit()
+                db.engine.dispose()  # from here on, every connection is traced from its start
+                ragchat_traces, statements = [], []
+
+                @event.listens_for(db.engine, "connect")
+                def trace(dbapi_connection, record):
+                    path = scratch / f"ragchat-{len(ragchat_traces)}.trace"
+                    ragchat_traces.append(Trace(path, dbapi_connection.pgconn))
+
+                @event.listens_for(db.engine, "before_cursor_execute")
+                def listen(connection, cursor, statement, parameters, context, executemany):
+                    statements.append((statement, parameters))
+
+            # Steady state (see the module's docstring).
+            patch.setattr(callers, "LAST_USED_EVERY_SECONDS", 3600)
+            patch.setattr(engine, "PING_AFTER_IDLE_SECONDS", 3600)
+            ragchat = app.test_client()
+            ragchat.environ_base["HTTP_X_API_KEY"] = secret
+            data = seed(ragchat)
+
+            patch.setenv("DATABASE_URL", url)
+            patch.setenv("API_KEY", "")
+            patch.setenv("FLOOR_API_KEY", secret)
+            patch.setenv("FLOOR_TENANT", TENANT)
+            floor_app.tenants_by_key.cache_clear()
+            floor_app.conninfo.cache_clear()
+            floor_app.local.connection = None
+            floor = floor_app.app.test_client()
+            floor.environ_base["HTTP_X_API_KEY"] = secret
+            floor_trace = Trace(scratch / "floor.trace", floor_app.database().pgconn)
+            try:
+                yield {
+                    "ragchat": Side(ragchat, ragchat_traces),
+                    "floor": Side(floor, [floor_trace]),
+                    "statements": statements,
+                    "data": data,
+                }
+            finally:
+                floor_app.database().close()
+                floor_app.local.connection = None
+                with app.app_context():
+                    db.engine.dispose()
 
 
 def seed(api):

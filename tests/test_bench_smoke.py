@@ -9,7 +9,6 @@ BENCH_DATABASE_URL or the local default.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import sys
 import pytest
 
 from ragchat.settings import ROOT
+from tests.support.database import postgres_server
 
 FLOOR_SCENARIOS = {
     "create_session",
@@ -27,13 +27,6 @@ FLOOR_SCENARIOS = {
 }
 SCENARIOS = {"ceiling", *FLOOR_SCENARIOS, *(f"{name}@floor" for name in FLOOR_SCENARIOS)}
 CPU_GROUPS = {"workers", "postgres", "postgres_other", "wrk"}
-
-
-def postgres_server():
-    test_url = os.environ.get("TEST_DATABASE_URL", "")
-    if test_url.startswith("postgres"):
-        return test_url
-    return os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (make test installs it)")

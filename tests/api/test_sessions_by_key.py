@@ -40,7 +40,7 @@ def test_any_key_of_storable_text_round_trips(api, key):
 
 @pytest.mark.parametrize(
     ("key", "message"),
-    [("a" * 256, "Length must be between 1 and 255."), ("nul\x00", "NUL")],
+    [("a" * 256, "Length must be between 1 and 255."), ("nul\x00", "control characters")],
 )
 def test_a_key_that_cannot_be_stored_is_422(api, key, message):
     for response in (api.put(by_key(key), json={"user_id": "alice"}), api.get(by_key(key))):
@@ -124,3 +124,22 @@ def test_a_read_key_can_look_but_not_open(api, issue_key, as_key):
     assert reader.get(by_key("thread-1")).status_code == 200
     assert reader.put(by_key("thread-2"), json={"user_id": "alice"}).status_code == 403
     assert api.get(by_key("thread-2")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("/leading", "Must not start with '/'."),
+        ("line\nbreak", "Must not contain control characters"),
+        ("tab\there", "Must not contain control characters"),
+    ],
+)
+def test_a_key_no_url_path_can_carry_is_refused(api, key, message):
+    """Keys travel in /api/sessions/by-key/{key}: none may be made that could not."""
+    created = api.post("/api/sessions", json={"user_id": "alice", "key": key})
+    assert created.status_code == 422
+    assert message in created.json["errors"]["key"][0]
+    if not key.startswith("/"):  # a leading '/' never reaches the view: an empty segment
+        opened = api.put(by_key(key), json={"user_id": "alice"})
+        assert opened.status_code in (404, 422)  # a line break matches no route at all
+    assert api.get("/api/sessions?user_id=alice").json == []

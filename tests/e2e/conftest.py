@@ -1,7 +1,8 @@
 """End-to-end fixtures: the real gunicorn on a fresh database, seeded with demo chats through
 the HTTP API, and a headless Chromium driven by Playwright.
 
-One server and one browser serve the whole run; every test gets fresh browser contexts
+One server and one browser serve all the browser tests (they end with this package, so that
+no Playwright event loop outlives them); every test gets fresh browser contexts
 (no shared cookies). A page fails its test when it logs a JavaScript error, a Content
 Security Policy violation or opens a dialog.
 
@@ -28,7 +29,7 @@ from tests.support.demo import Demo, seed
 from tests.support.server import Server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo(tmp_path_factory, browser):
     tmp_path = tmp_path_factory.mktemp("e2e")
     with fresh_database(tmp_path) as url:
@@ -43,7 +44,7 @@ def demo(tmp_path_factory, browser):
             yield demo
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -51,7 +52,7 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def signed_in(browser, demo):
     """signed_in(key) -> the cookies of a browser that signed in with `key` through the form
     (once per key), for contexts that start signed in."""

@@ -37,6 +37,15 @@ def fresh_database(tmp_path):
         admin.dispose()
 
 
+def postgres_server():
+    """A PostgreSQL server for what only PostgreSQL runs (the benchmarks): the one under
+    test, else BENCH_DATABASE_URL, else the local one."""
+    test_url = os.environ.get("TEST_DATABASE_URL", "")
+    if test_url.startswith("postgres"):
+        return test_url
+    return os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
 def build_app(database_url, **overrides):
     """An app on `database_url` that accepts API_KEY and OTHER_KEY (both tenant default)."""
     return create_app(

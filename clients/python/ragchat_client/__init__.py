@@ -2,7 +2,8 @@
 
 RagChat (blocking) and AsyncRagChat (asyncio) have the same surface: client.sessions,
 client.messages, client.feedback, client.exports, client.users, client.keys,
-client.search() and client.health(). See README.md.
+client.search() and client.health(). The framework adapters are ragchat_client.langchain
+and ragchat_client.llama_index; each imports its framework only itself. See README.md.
 """
 
 from ragchat_client._client import AsyncRagChat, RagChat

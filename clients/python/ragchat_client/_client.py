@@ -28,6 +28,7 @@ from ragchat_client._base import (
     raw_options,
     read_json,
 )
+from ragchat_client._session_keys import SessionKeys
 from ragchat_client._transport import AsyncTransport, SyncTransport
 from ragchat_client.pagination import AsyncPager, SyncPager
 from ragchat_client.resources.exports import AsyncExports, Exports
@@ -64,6 +65,7 @@ class RagChat:
     ) -> None:
         settings = ClientSettings(base_url, api_key, timeout, max_retries)
         self._transport = SyncTransport(settings, http_client, sleep or time.sleep)
+        self._session_keys = SessionKeys()  # conversation key -> session id, as last seen
         self.sessions = Sessions(self)
         self.messages = Messages(self)
         self.feedback = FeedbackResource(self)
@@ -182,6 +184,7 @@ class AsyncRagChat:
     ) -> None:
         settings = ClientSettings(base_url, api_key, timeout, max_retries)
         self._transport = AsyncTransport(settings, http_client, sleep or asyncio.sleep)
+        self._session_keys = SessionKeys()  # conversation key -> session id, as last seen
         self.sessions = AsyncSessions(self)
         self.messages = AsyncMessages(self)
         self.feedback = AsyncFeedbackResource(self)

@@ -97,7 +97,8 @@ class NotFoundError(APIStatusError):
 
 
 class ConflictError(APIStatusError):
-    """409: an Idempotency-Key reused with a different request."""
+    """409: an Idempotency-Key reused with a different request, or a conversation key that
+    another session (or another user's) already has."""
 
 
 class UnprocessableEntityError(APIStatusError):

@@ -68,12 +68,14 @@ class Message:
     id: UUID
     session_id: UUID
     seq: int
-    sender: str  # "user", "ai" or "system" (and "tool" once the server has it)
+    sender: str  # "user", "ai", "system" or "tool"
     content: str
     context: dict[str, Any]
     metadata: dict[str, str]
     feedback: Feedback | None
     created_at: datetime
+    # What a framework's message carries besides its text (type, id, tool calls, …),
+    # kept as it was sent: the adapters rebuild their messages from it.
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -105,7 +107,7 @@ class Session:
     metadata: dict[str, str]
     created_at: datetime
     updated_at: datetime  # last activity: creation or the newest message
-    key: str | None = None  # your own name for the conversation, where the server has keys
+    key: str | None = None  # your own name for the conversation (a thread id, …), if any
     # With sessions.get(..., include_messages=True): the first page of messages.
     messages: tuple[Message, ...] | None = None
 
@@ -134,6 +136,7 @@ class MessageInput:
     content: str
     context: Mapping[str, Any] | None = None
     metadata: Mapping[str, str] | None = None
+    extra: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"sender": self.sender, "content": self.content}
@@ -141,6 +144,8 @@ class MessageInput:
             body["context"] = dict(self.context)
         if self.metadata is not None:
             body["metadata"] = dict(self.metadata)
+        if self.extra is not None:
+            body["extra"] = dict(self.extra)
         return body
 
 

@@ -8,7 +8,13 @@ from ragchat_client import OPERATIONS, AsyncRagChat, RagChat
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 # Methods that hand back an iterator at once, on the async client too (used with async for).
-ITERATOR_METHODS = {"sessions.list", "messages.list", "search", "exports.iter_sessions"}
+ITERATOR_METHODS = {
+    "sessions.list",
+    "sessions.list_keyed",
+    "messages.list",
+    "search",
+    "exports.iter_sessions",
+}
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,10 @@ def _append(
     content: str,
     context: Mapping[str, Any] | None,
     metadata: Mapping[str, str] | None,
+    extra: Mapping[str, Any] | None,
     idempotency_key: str | None,
 ) -> Call[Message]:
-    body = MessageInput(sender, content, context, metadata).to_json()
+    body = MessageInput(sender, content, context, metadata, extra).to_json()
     path = routes.path(routes.MESSAGES, session_id=session_id)
     options = RequestOptions("POST", path, json=body, idempotency_key=idempotency_key)
     return Call(options, read_json(Message.from_json))
@@ -41,6 +42,11 @@ def _append_many(
 
 def _message_json(message: MessageLike) -> dict[str, Any]:
     return message.to_json() if isinstance(message, MessageInput) else dict(message)
+
+
+def _clear(session_id: UUID | str) -> Call[None]:
+    path = routes.path(routes.MESSAGES, session_id=session_id)
+    return Call(RequestOptions("DELETE", path), read_nothing)
 
 
 def _list(
@@ -70,10 +76,12 @@ class Messages(SyncResource):
         content: str,
         context: Mapping[str, Any] | None = None,
         metadata: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> Message:
-        """Append a message; `sender` is user, ai (or assistant) or system."""
-        call = _append(session_id, sender, content, context, metadata, idempotency_key)
+        """Append a message; `sender` is user, ai (or assistant), system or tool. `extra`
+        keeps what else your framework's message carries (a JSON object)."""
+        call = _append(session_id, sender, content, context, metadata, extra, idempotency_key)
         return self._client._call(call)
 
     def append_many(
@@ -108,6 +116,11 @@ class Messages(SyncResource):
         """Delete one message (the others keep their seqs)."""
         self._client._call(_delete(session_id, message_id))
 
+    def clear(self, session_id: UUID | str) -> None:
+        """Delete all of a session's messages and keep the session; the next message
+        appended continues after the last seq (seqs are never reused)."""
+        self._client._call(_clear(session_id))
+
 
 class AsyncMessages(AsyncResource):
     async def append(
@@ -118,10 +131,12 @@ class AsyncMessages(AsyncResource):
         content: str,
         context: Mapping[str, Any] | None = None,
         metadata: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> Message:
-        """Append a message; `sender` is user, ai (or assistant) or system."""
-        call = _append(session_id, sender, content, context, metadata, idempotency_key)
+        """Append a message; `sender` is user, ai (or assistant), system or tool. `extra`
+        keeps what else your framework's message carries (a JSON object)."""
+        call = _append(session_id, sender, content, context, metadata, extra, idempotency_key)
         return await self._client._call(call)
 
     async def append_many(
@@ -155,3 +170,8 @@ class AsyncMessages(AsyncResource):
     async def delete(self, session_id: UUID | str, message_id: UUID | str) -> None:
         """Delete one message (the others keep their seqs)."""
         await self._client._call(_delete(session_id, message_id))
+
+    async def clear(self, session_id: UUID | str) -> None:
+        """Delete all of a session's messages and keep the session; the next message
+        appended continues after the last seq (seqs are never reused)."""
+        await self._client._call(_clear(session_id))

@@ -16,10 +16,12 @@ def _erase(user_id: str) -> Call[Erasure]:
 class Users(SyncResource):
     def erase(self, user_id: str) -> Erasure:
         """Delete all of a user's sessions and messages in your tenant (admin scope)."""
+        self._client._session_keys.forget(user_id=user_id)
         return self._client._call(_erase(user_id))
 
 
 class AsyncUsers(AsyncResource):
     async def erase(self, user_id: str) -> Erasure:
         """Delete all of a user's sessions and messages in your tenant (admin scope)."""
+        self._client._session_keys.forget(user_id=user_id)
         return await self._client._call(_erase(user_id))
