@@ -62,7 +62,8 @@ def init_limiter(app):
     """Bind the limiter; RATELIMIT_STORAGE_URI=memory:// counts in SweepingMemoryStorage."""
     uri = app.config["RATELIMIT_STORAGE_URI"]
     if uri.startswith("memory://"):
-        app.config["RATELIMIT_STORAGE_URI"] = SweepingMemoryStorage.STORAGE_SCHEME[0] + uri[6:]
+        scheme = SweepingMemoryStorage.STORAGE_SCHEME[0]
+        app.config["RATELIMIT_STORAGE_URI"] = scheme + uri.removeprefix("memory")
     limiter.init_app(app)
 
 

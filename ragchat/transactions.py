@@ -2,10 +2,10 @@
 they add, change and flush, and raise when something is wrong. Every transaction has one
 owner, visible where it is opened:
 
-- a request that writes: its view, through `one_transaction` (on every API resource and
-  on the review UI's forms), which commits when the view answers with success and rolls
-  back when it answers with an error or raises. An idempotent request
-  (ragchat.api.idempotency) adds its record and answer to that same transaction;
+- a request: its view, through `one_transaction` (on every API resource and on the review
+  UI's forms), which commits a write when the view answers with success and rolls it back
+  when it answers with an error or raises, and ends a read with a COMMIT. An idempotent
+  request (ragchat.api.idempotency) adds its record and answer to that same transaction;
 - a command of the `flask` CLI: the command function, with `db.session.commit()`;
 - the batch jobs (import, purge, the export's reads) commit batch by batch, as their
   docstrings say, so that no lock or snapshot is held for a whole run.
