@@ -56,6 +56,8 @@ def open_conversation(tenant, key, user_id, title=None, metadata=None):
         session = insert_session(tenant, user_id, title, metadata, key)
     if session is None:  # created by a concurrent request since we looked
         session = session_by_key(tenant, key)
+    if session is None:  # …and deleted by another one since
+        raise Conflict(f"The session with the key {key!r} was deleted meanwhile; try again.")
     if session.user_id != user_id:
         raise Conflict(f"The key {key!r} names a session of another user.")
     return session
