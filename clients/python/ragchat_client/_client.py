@@ -44,34 +44,10 @@ T = TypeVar("T")
 HEALTH = Call(RequestOptions("GET", routes.HEALTH), read_json(Health.from_json))
 
 
-class RagChat:
-    """The ragchat API, blocking. Use as a context manager, or call `close()`.
+class _ClientSettings:
+    """What both clients tell of their settings."""
 
-    `base_url` and `api_key` default to RAGCHAT_BASE_URL and RAGCHAT_API_KEY. Failed
-    connections, timeouts, 429, 502, 503 and 504 are retried up to `max_retries` times.
-    `sleep` waits between tries (time.sleep; tests pass their own). An `http_client`
-    passed in is used as it is and left open by `close()`.
-    """
-
-    def __init__(
-        self,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        *,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
-        sleep: Callable[[float], None] | None = None,
-    ) -> None:
-        settings = ClientSettings(base_url, api_key, timeout, max_retries)
-        self._transport = SyncTransport(settings, http_client, sleep or time.sleep)
-        self._session_keys = SessionKeys()  # conversation key -> session id, as last seen
-        self.sessions = Sessions(self)
-        self.messages = Messages(self)
-        self.feedback = FeedbackResource(self)
-        self.exports = Exports(self)
-        self.users = Users(self)
-        self.keys = Keys(self)
+    _transport: SyncTransport | AsyncTransport
 
     @property
     def base_url(self) -> str:
@@ -95,7 +71,39 @@ class RagChat:
         return self._transport.http.is_closed
 
     def __repr__(self) -> str:
-        return f"RagChat(base_url={self.base_url!r})"
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+class RagChat(_ClientSettings):
+    """The ragchat API, blocking. Use as a context manager, or call `close()`.
+
+    `base_url` and `api_key` default to RAGCHAT_BASE_URL and RAGCHAT_API_KEY. Failed
+    connections, timeouts, 429, 502, 503 and 504 are retried up to `max_retries` times.
+    `sleep` waits between tries (time.sleep; tests pass their own). An `http_client`
+    passed in is used as it is and left open by `close()`.
+    """
+
+    _transport: SyncTransport
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        settings = ClientSettings(base_url, api_key, timeout, max_retries)
+        self._transport = SyncTransport(settings, http_client, sleep or time.sleep)
+        self._session_keys = SessionKeys()  # conversation key -> session id, as last seen
+        self.sessions = Sessions(self)
+        self.messages = Messages(self)
+        self.feedback = FeedbackResource(self)
+        self.exports = Exports(self)
+        self.users = Users(self)
+        self.keys = Keys(self)
 
     def __enter__(self) -> Self:
         return self
@@ -165,12 +173,14 @@ class RagChat:
         return self._transport.iter_ndjson(options)
 
 
-class AsyncRagChat:
+class AsyncRagChat(_ClientSettings):
     """The ragchat API for asyncio: the same surface as RagChat, awaited.
 
     Use with `async with`, or call `aclose()`. `sleep` waits between tries (asyncio.sleep
     by default); lists and searches are iterated with `async for`.
     """
+
+    _transport: AsyncTransport
 
     def __init__(
         self,
@@ -191,30 +201,6 @@ class AsyncRagChat:
         self.exports = AsyncExports(self)
         self.users = AsyncUsers(self)
         self.keys = AsyncKeys(self)
-
-    @property
-    def base_url(self) -> str:
-        return self._transport.settings.base_url
-
-    @property
-    def api_key(self) -> str:
-        return self._transport.settings.api_key
-
-    @property
-    def timeout(self) -> httpx.Timeout:
-        return self._transport.settings.timeout
-
-    @property
-    def max_retries(self) -> int:
-        return self._transport.settings.max_retries
-
-    @property
-    def is_closed(self) -> bool:
-        """Whether the underlying httpx client is closed."""
-        return self._transport.http.is_closed
-
-    def __repr__(self) -> str:
-        return f"AsyncRagChat(base_url={self.base_url!r})"
 
     async def __aenter__(self) -> Self:
         return self
