@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 # The load benchmark (and its smoke test in `make test`) drives ragchat with wrk.
 WRK := /usr/bin/wrk
+# A test runs ragchat behind PgBouncer in transaction mode.
+PGBOUNCER := /usr/sbin/pgbouncer
 
 .PHONY: run test screenshots lint format migrate clean
 
@@ -13,7 +15,7 @@ run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
-test: $(VENV)/.dev $(CHROMIUM) $(WRK)
+test: $(VENV)/.dev $(CHROMIUM) $(WRK) $(PGBOUNCER)
 	$(BIN)/pytest
 
 # The README's screenshots of the review UI, taken by the browser tests' set-up.
@@ -54,6 +56,11 @@ $(WRK):
 	@echo "The load benchmark needs wrk: installing Debian's package (as root)."
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk
+
+$(PGBOUNCER):
+	@echo "The connection-pooler test needs PgBouncer: installing Debian's package (as root)."
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pgbouncer
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

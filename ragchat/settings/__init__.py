@@ -59,6 +59,7 @@ DEFAULTS = {
     "WEB_CONCURRENCY": "",  # gunicorn workers; empty: 2 x CPU cores + 1
     "RETENTION_DAYS": "",  # the default of `flask ragchat purge`; empty or 0: keep forever
     "SEARCH_LANGUAGE": "english",  # text-search stemming; change it with `flask ragchat reindex`
+    "DATABASE_PREPARED_STATEMENTS": "true",  # false behind a pooler in transaction mode
 }
 
 
@@ -108,6 +109,7 @@ def load_settings(overrides=None):
         "WEB_CONCURRENCY": check("WEB_CONCURRENCY", parse_workers),
         "RETENTION_DAYS": check("RETENTION_DAYS", parse_retention_days),
         "SEARCH_LANGUAGE": check("SEARCH_LANGUAGE", parse_search_language),
+        "DATABASE_PREPARED_STATEMENTS": check("DATABASE_PREPARED_STATEMENTS", parse_flag),
     }
     if production:
         # Production never falls back to generated secrets: they would differ per machine.
@@ -170,7 +172,9 @@ CORS_EXPOSE_HEADERS = (
 def framework_config(settings):
     """What Flask and its extensions need, derived from our settings."""
     return {
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(settings["SQLALCHEMY_DATABASE_URI"]),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(
+            settings["SQLALCHEMY_DATABASE_URI"], settings["DATABASE_PREPARED_STATEMENTS"]
+        ),
         "RATELIMIT_HEADERS_ENABLED": True,
         # A rate-limit store outage is logged and waved through, not turned into errors.
         "RATELIMIT_SWALLOW_ERRORS": True,

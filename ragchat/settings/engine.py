@@ -17,17 +17,23 @@ POOL_TIMEOUT_SECONDS = 5  # waiting for a free connection longer than this is an
 PING_AFTER_IDLE_SECONDS = 1  # a pooled connection idle for longer is checked before use
 
 
-def engine_options(uri):
+def engine_options(uri, prepared_statements=True):
+    """The engine's options. Without `prepared_statements` (behind PgBouncer in transaction
+    mode, which hands each transaction any server connection and, before 1.21, keeps no
+    prepared statement across them), psycopg never prepares one on the server."""
     json_options = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads}
     if make_url(uri).get_backend_name() == "sqlite":
         # Writers wait for each other instead of failing with "database is locked".
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **json_options}
+    connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+    if not prepared_statements:
+        connect_args["prepare_threshold"] = None
     return {
         "pool_timeout": POOL_TIMEOUT_SECONDS,
         # The connection used last is used next: one stays busy (its prepared statements
         # warm) and any others sit idle, rather than each taking every other request.
         "pool_use_lifo": True,
-        "connect_args": {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        "connect_args": connect_args,
         **json_options,
     }
 

@@ -191,6 +191,7 @@ def test_production_cookies_are_secure(database_url):
         ("METRICS_ENABLED", "perhaps"),
         ("TRUSTED_PROXIES", "-1"),
         ("WEB_CONCURRENCY", "0"),
+        ("DATABASE_PREPARED_STATEMENTS", "sometimes"),
     ],
 )
 def test_bad_production_setting_is_named(settings, name, value):
@@ -207,3 +208,14 @@ def test_production_server_refuses_without_secrets(tmp_path):
     assert "API_KEY: required in production" in result.stderr
     assert "SECRET_KEY: required in production" in result.stderr
     assert not (tmp_path / "dev-api-key").exists()
+
+
+@pytest.mark.parametrize(("value", "threshold"), [("true", "absent"), ("false", None)])
+def test_prepared_statements_can_be_turned_off_for_a_pooler(settings, value, threshold):
+    from ragchat.settings import framework_config
+
+    loaded = settings(
+        DATABASE_URL="postgresql://db.example/ragchat", DATABASE_PREPARED_STATEMENTS=value
+    )
+    connect_args = framework_config(loaded)["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    assert connect_args.get("prepare_threshold", "absent") == threshold
