@@ -52,3 +52,18 @@ def test_a_write_commits_when_it_succeeds_and_rolls_back_when_it_fails(api, make
     assert failed.status_code == 422  # 17 keys once merged: found after the session was read
     assert endings == ["commit", "commit", "rollback"]
     assert "one-too-many" not in api.get(f"/api/sessions/{sid}").json["metadata"]
+
+
+def test_every_api_resource_owns_its_transaction(app):
+    """A resource added later without one_transaction fails here."""
+    from ragchat.transactions import one_transaction
+
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        resource = getattr(view, "view_class", None)
+        if not rule.rule.startswith("/api") or resource is None:
+            continue
+        assert one_transaction in resource.decorators, rule.rule
+        checked += 1
+    assert checked >= 12

@@ -8,6 +8,7 @@ from ragchat.api.auth import current_tenant, require_scope
 from ragchat.api.parsing import ApiBlueprint
 from ragchat.chats import exports
 from ragchat.fields import Instant, user_id_field
+from ragchat.transactions import one_transaction
 
 blp = ApiBlueprint(
     "exports",
@@ -68,7 +69,7 @@ class ExportArgsSchema(Schema):
 
 @blp.route("/sessions/<uuid:session_id>/export")
 class SessionExport(MethodView):
-    decorators = [require_scope()]
+    decorators = [require_scope(), one_transaction]
 
     @blp.arguments(SessionExportArgsSchema(), location="query")
     @blp.doc(responses={200: SESSION_DOWNLOAD})
@@ -80,7 +81,7 @@ class SessionExport(MethodView):
 
 @blp.route("/export")
 class Export(MethodView):
-    decorators = [require_scope()]
+    decorators = [require_scope(), one_transaction]
 
     @blp.arguments(ExportArgsSchema(), location="query")
     @blp.doc(responses={200: SESSIONS_DOWNLOAD})

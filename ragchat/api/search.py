@@ -13,6 +13,7 @@ from ragchat.api.parsing import ApiBlueprint
 from ragchat.fields import Instant, Sender, Text, user_id_field
 from ragchat.models import SENDERS
 from ragchat.rules import DEFAULT_PAGE_SIZE
+from ragchat.transactions import one_transaction
 
 blp = ApiBlueprint(
     "search",
@@ -93,7 +94,7 @@ class SearchHitSchema(Schema):
 
 @blp.route("")
 class Search(MethodView):
-    decorators = [require_scope()]
+    decorators = [require_scope(), one_transaction]
 
     @blp.arguments(SearchArgsSchema(), location="query")
     @blp.response(200, SearchHitSchema(many=True), headers=WINDOW_HEADERS_DOC)
