@@ -6,7 +6,6 @@ ceiling, the floor and any variant between two rounds of the same scenario).
 """
 
 import argparse
-import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -15,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script: ragchat lives beside bench/
 
-from load import DATA, DEFAULT_SERVER, write_targets, wrk  # noqa: E402
+from load import DATA, DEFAULT_SERVER, server_settings, write_targets, wrk  # noqa: E402
 from load_data import seed, wait_for_quiet  # noqa: E402
 from scratch import scratch_database  # noqa: E402
 
@@ -35,16 +34,7 @@ def main(argv=None):
         with scratch_database(args.database_url) as url:
             key, targets, _ = seed(url, scratch, DATA[args.data], print)
             write_targets(scratch / "targets.txt", key, targets)
-            settings = {
-                "RAGCHAT_ENV": "development",
-                "API_KEY": "rck_operator_" + secrets.token_urlsafe(24),
-                "SECRET_KEY": secrets.token_urlsafe(32),
-                "RATE_LIMIT": "1000000/second",
-                "RATELIMIT_STORAGE_URI": "memory://",
-                "LOG_FILE": "",
-                "DATABASE_URL": url,
-                "WEB_CONCURRENCY": str(args.workers),
-            }
+            settings = server_settings(url, args.workers)
             with Server(scratch / "ragchat", app="wsgi:app", **settings) as server:
                 for number in range(1, args.rounds + 1):
                     found = wrk(

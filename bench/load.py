@@ -110,6 +110,20 @@ def wrk(script, url, targets, *, connections, duration=None, requests=None, thre
     raise RuntimeError(f"wrk {script} failed:\n{''.join(output)}\n{errors}")
 
 
+def server_settings(url, workers):
+    """The environment every server under load gets, ragchat's and the references' alike."""
+    return {
+        "RAGCHAT_ENV": "development",
+        "API_KEY": "rck_operator_" + secrets.token_urlsafe(24),
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "RATE_LIMIT": "1000000/second",  # a limit the load cannot reach
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LOG_FILE": "",
+        "DATABASE_URL": url,
+        "WEB_CONCURRENCY": str(workers),
+    }
+
+
 def write_targets(path, api_key, targets):
     lines = [f"key {api_key}"]
     lines += [f"read {session_id} {count}" for session_id, count in targets["read"]]
@@ -349,16 +363,7 @@ def run(
         url = stack.enter_context(scratch_database(server_url))
         api_key, targets, results["seeded"] = seed(url, scratch, data, progress)
         write_targets(scratch / "targets.txt", api_key, targets)
-        settings = {
-            "RAGCHAT_ENV": "development",
-            "API_KEY": "rck_operator_" + secrets.token_urlsafe(24),
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "RATE_LIMIT": "1000000/second",  # a limit the load cannot reach
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "LOG_FILE": "",
-            "DATABASE_URL": url,
-            "WEB_CONCURRENCY": str(workers),
-        }
+        settings = server_settings(url, workers)
         if gunicorn_args:  # e.g. another worker class, for every server alike
             settings["GUNICORN_CMD_ARGS"] = gunicorn_args
         ragchat = stack.enter_context(Server(scratch / "ragchat", app="wsgi:app", **settings))
