@@ -10,7 +10,8 @@ threads), opened at its first request and again when broken; psycopg's automatic
 statements, as ragchat has them. One transaction per request with ragchat's boundaries:
 BEGIN, the statements of bench/floor_sql.py in ragchat's order, the answer built, then
 COMMIT (a read's too, as ragchat ends it). JSON read and written with orjson, as ragchat
-does (its JSON columns and answers), byte for byte as ragchat writes them. No validation
+does (its JSON columns and answers), byte for byte as ragchat writes them. An answer's facts
+and cited sources are read by ragchat's own function: what they are is the product. No validation
 beyond what building the statements needs, no rate limits, no request log, no security
 headers: that is ragchat's to add. The X-API-Key header is compared with the keys of
 API_KEY (tenant "default", as in ragchat) and of FLOOR_API_KEY (tenant FLOOR_TENANT):
@@ -33,6 +34,7 @@ from flask import Flask, g, request
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 
 from bench import floor_sql
+from ragchat.chats.facts import facts_of  # what an answer's facts are is the product's
 
 app = Flask(__name__)
 set_json_loads(orjson.loads)  # ragchat's JSON columns are read and written by orjson too
@@ -217,10 +219,12 @@ def append_message(session_id):
         "sender": data["sender"],
     }
     wrapped = {**message, **{k: Jsonb(message[k]) for k in ("context", "extra", "metadata")}}
-    params = floor_sql.append_message_params(g.tenant, session_id, message_id, wrapped, now)
+    facts = facts_of(message["sender"], message["context"], message["metadata"])
+    params = floor_sql.append_message_params(g.tenant, session_id, message_id, wrapped, now, facts)
+    statement = floor_sql.append_message_sql(len(facts.sources))
 
     def answer(cursor):
-        row = cursor.execute(floor_sql.APPEND_MESSAGE, params).fetchone()
+        row = cursor.execute(statement, params).fetchone()
         if row is None:
             return problem(404)
         stored = {

@@ -42,33 +42,66 @@ def insert_session_params(tenant, session_id, user_id, title, key, metadata, now
     }
 
 
-# POST /api/sessions/{id}/messages, one message (ragchat.chats.messages.insert_claiming_seqs):
-# the claim of the next seq and the insert in one statement. Returns (id, seq); no row when
-# the session does not exist.
-APPEND_MESSAGE = """
+# POST /api/sessions/{id}/messages, one message (ragchat.chats.appends.claiming_insert): the
+# claim of the next seq, the insert of the message and of the sources it cites (`cited` of
+# them) in one statement. Returns (id, seq); no row when the session does not exist.
+def append_message_sql(cited):
+    # Built from constants and counts only: no value is spliced in (hence the noqa S608).
+    sources = ""
+    if cited:
+        rows = " UNION ALL ".join(
+            f"""SELECT %(tenant)s::VARCHAR AS anon_{6 * n + 1},
+                %(source_message_{n})s::UUID AS anon_{6 * n + 2},
+                %(session_id)s::UUID AS anon_{6 * n + 3},
+                %(source_{n})s::VARCHAR AS anon_{6 * n + 4},
+                %(source_url_{n})s::VARCHAR AS anon_{6 * n + 5},
+                %(now)s::TIMESTAMP WITH TIME ZONE AS anon_{6 * n + 6} FROM claimed"""  # noqa: S608
+            for n in range(cited)
+        )
+        sources = f""", sourced AS (INSERT INTO message_sources
+            (tenant_id, message_id, session_id, source, url, created_at) {rows})"""
+    first = 6 * cited + 1
+    columns = ("tenant_id_0::VARCHAR", "id_0::UUID", "sender_0::VARCHAR", "content_0::VARCHAR")
+    columns += ("context_0::JSONB", "metadata_0::JSONB", "extra_0::JSONB")
+    columns += ("created_at_0::TIMESTAMP WITH TIME ZONE", "passage_count_0::INTEGER")
+    values = [
+        f"%({name.split('::')[0]})s::{name.split('::')[1]} AS anon_{first + 1 + n}"
+        for n, name in enumerate(columns)
+    ]
+    facts = (
+        f"CAST(%(best_score_0)s AS FLOAT) AS anon_{first + 10}",
+        f"%(model_0)s::VARCHAR AS anon_{first + 11}",
+        f"CAST(%(latency_ms_0)s AS FLOAT) AS anon_{first + 12}",
+        f"%(prompt_tokens_0)s::INTEGER AS anon_{first + 13}",
+        f"%(completion_tokens_0)s::INTEGER AS anon_{first + 14}",
+    )
+    return f"""
 WITH claimed AS (UPDATE chat_sessions
     SET last_seq=(chat_sessions.last_seq + %(count)s::INTEGER),
         message_count=(chat_sessions.message_count + %(count)s::INTEGER),
         updated_at=%(now)s::TIMESTAMP WITH TIME ZONE
     WHERE chat_sessions.tenant_id = %(tenant)s::VARCHAR
         AND chat_sessions.id = %(session_id)s::UUID
-    RETURNING chat_sessions.last_seq)
+    RETURNING chat_sessions.last_seq){sources}
 INSERT INTO chat_messages (session_id, seq, tenant_id, id, sender, content, context, metadata,
-    extra, created_at)
-SELECT %(session_id)s::UUID AS anon_1,
+    extra, created_at, passage_count, best_score, model, latency_ms, prompt_tokens,
+    completion_tokens)
+SELECT %(session_id)s::UUID AS anon_{first},
     (claimed.last_seq - %(count)s::INTEGER) + %(param_1)s::INTEGER + %(param_2)s::INTEGER AS seq,
-    %(tenant_id_0)s::VARCHAR AS anon_2, %(id_0)s::UUID AS anon_3, %(sender_0)s::VARCHAR AS anon_4,
-    %(content_0)s::VARCHAR AS anon_5, %(context_0)s::JSONB AS anon_6,
-    %(metadata_0)s::JSONB AS anon_7, %(extra_0)s::JSONB AS anon_8,
-    %(created_at_0)s::TIMESTAMP WITH TIME ZONE AS anon_9
+    {", ".join(values)}, {", ".join(facts)}
 FROM claimed
 RETURNING chat_messages.id, chat_messages.seq
-"""
+"""  # noqa: S608
 
 
-def append_message_params(tenant, session_id, message_id, message, now):
-    """`message` holds sender, content and the JSON values wrapped for psycopg (Jsonb)."""
-    return {
+# The load benchmark's answer cites four sources (bench/wrk/append_message.lua).
+APPEND_MESSAGE = append_message_sql(4)
+
+
+def append_message_params(tenant, session_id, message_id, message, now, facts):
+    """`message` holds sender, content and the JSON values wrapped for psycopg (Jsonb);
+    `facts` are its AnswerFacts (ragchat.chats.facts), as ragchat reads them."""
+    params = {
         "count": 1,  # the messages appended
         "now": now,
         "tenant": tenant,
@@ -84,6 +117,10 @@ def append_message_params(tenant, session_id, message_id, message, now):
         "extra_0": message["extra"],
         "created_at_0": now,
     }
+    params.update((f"{name}_0", value) for name, value in facts.columns().items())
+    for n, (label, link) in enumerate(facts.sources):
+        params |= {f"source_message_{n}": message_id, f"source_{n}": label, f"source_url_{n}": link}
+    return params
 
 
 # GET /api/sessions/{id}/messages?after=N&limit=L (ragchat.chats.messages.message_window):

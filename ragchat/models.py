@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKeyConstraint,
     Index,
     PrimaryKeyConstraint,
@@ -21,7 +22,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ragchat.extensions import db
-from ragchat.rules import CONVERSATION_KEY_LENGTH, TITLE_LENGTH, USER_ID_LENGTH
+from ragchat.rules import (
+    CONVERSATION_KEY_LENGTH,
+    MAX_METADATA_VALUE,
+    SOURCE_LENGTH,
+    TITLE_LENGTH,
+    USER_ID_LENGTH,
+)
 
 SENDERS = ("user", "ai", "system", "tool")
 SENDER_NAMES = {"user": "User", "ai": "AI", "system": "System", "tool": "Tool"}  # as shown
@@ -128,6 +135,8 @@ class ChatMessage(db.Model):
             postgresql_where="feedback_rating IS NOT NULL",
             sqlite_where=sa_text("feedback_rating IS NOT NULL"),
         ),
+        # Insights: a period's messages, day by day.
+        Index("ix_chat_messages_tenant_created", "tenant_id", "created_at"),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(64))
@@ -144,6 +153,15 @@ class ChatMessage(db.Model):
     feedback_rating: Mapped[str | None] = mapped_column(String(4))
     feedback_comment: Mapped[str | None] = mapped_column(Text)
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An AI answer's facts, read from its context and metadata when it is stored
+    # (ragchat.chats.facts); None on every other message. Only insights read them: deferred,
+    # so loading a message does not.
+    passage_count: Mapped[int | None] = mapped_column(deferred=True)
+    best_score: Mapped[float | None] = mapped_column(Float, deferred=True)
+    model: Mapped[str | None] = mapped_column(String(MAX_METADATA_VALUE), deferred=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float, deferred=True)
+    prompt_tokens: Mapped[int | None] = mapped_column(deferred=True)
+    completion_tokens: Mapped[int | None] = mapped_column(deferred=True)
 
     def __repr__(self):
         return f"<ChatMessage {self.session_id}#{self.seq} {self.sender}>"
@@ -158,6 +176,32 @@ def feedback_object(rating, comment, created_at):
     if rating is None:
         return None
     return {"rating": rating, "comment": comment, "created_at": created_at}
+
+
+class MessageSource(db.Model):
+    """A source an AI answer cited (a passage's source, title or url), once per answer: the
+    rows insights count sources by. Written with the answer, deleted with it."""
+
+    __tablename__ = "message_sources"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "message_id", "source", name="pk_message_sources"),
+        ForeignKeyConstraint(
+            ["tenant_id", "message_id"],
+            ["chat_messages.tenant_id", "chat_messages.id"],
+            name="fk_message_sources_message",
+            ondelete="CASCADE",
+        ),
+        # A period's sources, and the chats that cited one source.
+        Index("ix_message_sources_tenant_created", "tenant_id", "created_at"),
+        Index("ix_message_sources_tenant_source", "tenant_id", "source", "session_id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[uuid.UUID]
+    session_id: Mapped[uuid.UUID]
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH))
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the answer's
 
 
 class IdempotentRequest(db.Model):

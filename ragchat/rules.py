@@ -10,6 +10,7 @@ CONVERSATION_KEY_LENGTH = 255  # a session's own name in the client's framework
 TITLE_LENGTH = 200
 KEY_NAME_LENGTH = 100  # an API key's name
 COMMENT_LENGTH = 2000  # a feedback comment
+SOURCE_LENGTH = 500  # a cited source's label, as insights count and match it
 TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_INT32 = 2**31 - 1  # seqs and key ids are 32-bit integer columns: none lies beyond
 MAX_SEQ = MAX_INT32

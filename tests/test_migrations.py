@@ -126,3 +126,66 @@ def test_conversation_keys_migration_keeps_messages_and_their_search_index(tmp_p
         assert (opened.status_code, opened.json["key"]) == (200, "thread-1")
         with app.app_context():
             db.engine.dispose()
+
+
+def test_answer_facts_migration_fills_them_for_stored_answers(tmp_path):
+    """0007 reads every answer stored before it (more than one batch of them) and writes
+    its facts and cited sources; questions get none."""
+    session_id = uuid.uuid4()
+    answers = 1005  # one more batch than 0007's 1000
+    with fresh_database(tmp_path) as url:
+        app = build_app(url)
+        with app.app_context():
+            upgrade(revision="0006")
+            as_stored = (lambda u: u.hex) if db.engine.name == "sqlite" else (lambda u: u)
+            db.session.execute(
+                text(
+                    "INSERT INTO chat_sessions (tenant_id, id, user_id, title, is_favorite,"
+                    " last_seq, message_count, created_at, updated_at) VALUES ('default', :id,"
+                    " 'u', 'Before', false, :n, :n, :t, :t)"
+                ),
+                {"id": as_stored(session_id), "n": answers + 1, "t": "2026-01-01 00:00:00+00:00"},
+            )
+            context = '{"chunks": [{"text": "a", "source": "faq.md", "score": 0.5},'
+            context += ' {"text": "b", "title": "Policy", "url": "https://example.com/p"}]}'
+            rows = [("user", "{}", "{}")] + [("ai", context, '{"latency_ms": "120"}')] * answers
+            db.session.execute(
+                text(
+                    "INSERT INTO chat_messages (tenant_id, id, session_id, seq, sender, content,"
+                    " context, metadata, created_at) VALUES ('default', :id, :sid, :seq,"
+                    " :sender, 'x', :context, :metadata, :t)"
+                ),
+                [
+                    {
+                        "id": as_stored(uuid.uuid4()),
+                        "sid": as_stored(session_id),
+                        "seq": seq,
+                        "sender": sender,
+                        "context": context,
+                        "metadata": metadata,
+                        "t": "2026-01-01 00:00:00+00:00",
+                    }
+                    for seq, (sender, context, metadata) in enumerate(rows, 1)
+                ],
+            )
+            db.session.commit()
+            upgrade()
+            facts = db.session.execute(
+                text(
+                    "SELECT sender, passage_count, best_score, latency_ms, count(*)"
+                    " FROM chat_messages GROUP BY sender, passage_count, best_score, latency_ms"
+                    " ORDER BY sender"
+                )
+            ).all()
+            sources = db.session.execute(
+                text("SELECT source, url, count(*) FROM message_sources GROUP BY source, url")
+            ).all()
+            db.engine.dispose()
+        assert [tuple(row) for row in facts] == [
+            ("ai", 2, 0.5, 120.0, answers),
+            ("user",) + (None,) * 3 + (1,),
+        ]
+        assert sorted(map(tuple, sources)) == [
+            ("Policy", "https://example.com/p", answers),
+            ("faq.md", None, answers),
+        ]

@@ -14,7 +14,7 @@ from ragchat.api.pagination import (
     window_headers,
 )
 from ragchat.api.parsing import ApiBlueprint
-from ragchat.chats import messages
+from ragchat.chats import appends, messages
 from ragchat.fields import JSONObject, Metadata, Sender, Text
 from ragchat.models import RATINGS, SENDERS
 from ragchat.rules import DEFAULT_PAGE_SIZE, MAX_BATCH, MAX_SEQ
@@ -188,7 +188,7 @@ class Messages(MethodView):
     @blp.response(201, MessageSchema)
     def post(self, message, session_id):
         """Append a message to a session"""
-        return messages.append_message(current_tenant(), session_id, **message)
+        return appends.append_message(current_tenant(), session_id, **message)
 
     @blp.response(204)
     def delete(self, session_id):
@@ -205,7 +205,7 @@ class MessageBatch(MethodView):
     @blp.response(201, MessageBatchResultSchema)
     def post(self, batch, session_id):
         """Append up to 100 messages at once: all or none, with consecutive seqs"""
-        stored = messages.append_messages(current_tenant(), session_id, batch["messages"])
+        stored = appends.append_messages(current_tenant(), session_id, batch["messages"])
         return {"messages": stored}
 
 

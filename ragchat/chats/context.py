@@ -82,13 +82,10 @@ def as_passage(item):
     if text_key is None:
         return None
     metadata = item["metadata"] if isinstance(item.get("metadata"), dict) else {}
-    label_key = first_key(item, LABEL_KEYS, is_text)
-    metadata_label_key = None if label_key else first_key(metadata, LABEL_KEYS, is_text)
-    if label_key is None and metadata_label_key is None and is_text(item.get("url")):
-        label_key = "url"
+    label_key, metadata_label_key = label_keys(item, metadata)
     score_key = first_key(item, SCORE_KEYS, is_score)
     metadata_score_key = None if score_key else first_key(metadata, SCORE_KEYS, is_score)
-    link = item["url"] if is_link(item.get("url")) else None
+    link = link_of(item)
     # What the card shows in its own places; metadata is spread out among the rest.
     shown = {
         text_key,
@@ -101,14 +98,65 @@ def as_passage(item):
     for key, value in metadata.items():
         if key not in (metadata_label_key, metadata_score_key):
             extra.setdefault(key if key not in item else f"metadata.{key}", display(value))
+    score = item[score_key] if score_key else metadata.get(metadata_score_key)
     return Passage(
         text=item[text_key],
         label=item[label_key] if label_key else metadata.get(metadata_label_key),
         link=link,
-        score=format_score(item[score_key] if score_key else metadata.get(metadata_score_key))
-        if score_key or metadata_score_key
-        else None,
+        score=format_score(score) if score_key or metadata_score_key else None,
         extra=extra,
+    )
+
+
+def label_keys(item, metadata):
+    """Where a passage's label is: a key of the item, or else one of its metadata."""
+    label_key = first_key(item, LABEL_KEYS, is_text)
+    metadata_label_key = None if label_key else first_key(metadata, LABEL_KEYS, is_text)
+    if label_key is None and metadata_label_key is None and is_text(item.get("url")):
+        label_key = "url"
+    return label_key, metadata_label_key
+
+
+def link_of(item):
+    return item["url"] if is_link(item.get("url")) else None
+
+
+@dataclass(frozen=True)
+class Cited:
+    """A retrieved passage reduced to what insights count: where it came from and its score."""
+
+    label: str | None
+    link: str | None
+    score: float | None
+
+
+def cited_passages(context):
+    """The passages of a context as Cited, read the way read_context reads them (the same
+    lists, text keys, labels and scores) without building the cards."""
+    if not isinstance(context, dict):
+        return []
+    found = []
+    for key in PASSAGE_LISTS:
+        items = context.get(key)
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict) and first_key(item, TEXT_KEYS, is_text) is not None:
+                found.append(cited(item))
+    return found
+
+
+def cited(item):
+    metadata = item["metadata"] if isinstance(item.get("metadata"), dict) else {}
+    label_key, metadata_label_key = label_keys(item, metadata)
+    score_key = first_key(item, SCORE_KEYS, is_score)
+    metadata_score_key = None if score_key else first_key(metadata, SCORE_KEYS, is_score)
+    if score_key or metadata_score_key:
+        score = float(item[score_key] if score_key else metadata[metadata_score_key])
+    else:
+        score = None
+    return Cited(
+        label=item[label_key] if label_key else metadata.get(metadata_label_key),
+        link=link_of(item),
+        score=score,
     )
 
 

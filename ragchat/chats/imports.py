@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 from marshmallow.validate import Length, OneOf, Range, Regexp
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
+from ragchat.chats.facts import facts_of
 from ragchat.extensions import db
 from ragchat.fields import (
     Instant,
@@ -21,7 +22,7 @@ from ragchat.fields import (
     user_id_field,
 )
 from ragchat.jsontext import loads_strict
-from ragchat.models import RATINGS, ChatMessage, ChatSession, insert_or_skip
+from ragchat.models import RATINGS, ChatMessage, ChatSession, MessageSource, insert_or_skip
 from ragchat.rules import MAX_SEQ, TENANT_NAME
 
 COMMIT_SESSIONS = 100  # sessions per transaction
@@ -199,10 +200,11 @@ def store(record, tenant):
                 )
             )
             raise Rejected(f"Message {taken} already exists in tenant '{tenant}'.")
-        db.session.execute(
-            insert_or_skip(ChatMessage),
-            [message_row(tenant, record["id"], message) for message in batch],
-        )
+        rows = [message_row(tenant, record["id"], message) for message in batch]
+        db.session.execute(insert_or_skip(ChatMessage), [row for row, _ in rows])
+        cited = [source for _, sources in rows for source in sources]
+        if cited:
+            db.session.execute(insert(MessageSource), cited)
     return len(messages)
 
 
@@ -214,7 +216,20 @@ def session_exists(tenant, session_id):
 
 
 def message_row(tenant, session_id, message):
+    """A message's row, with its facts, and the rows of the sources it cites."""
     rating = message["feedback"] or {}
+    facts = facts_of(message["sender"], message["context"], message["metadata"])
+    sources = [
+        {
+            "tenant_id": tenant,
+            "message_id": message["id"],
+            "session_id": session_id,
+            "source": label,
+            "url": link,
+            "created_at": message["created_at"],
+        }
+        for label, link in facts.sources
+    ]
     return {
         "tenant_id": tenant,
         "id": message["id"],
@@ -229,4 +244,5 @@ def message_row(tenant, session_id, message):
         "feedback_rating": rating.get("rating"),
         "feedback_comment": rating.get("comment"),
         "feedback_at": rating.get("created_at"),
-    }
+        **facts.columns(),
+    }, sources

@@ -16,6 +16,7 @@ from ragchat.settings.parsing import (
     database_uri,
     ensure_folder,
     parse_api_keys,
+    parse_append_form,
     parse_count,
     parse_environment,
     parse_flag,
@@ -60,6 +61,7 @@ DEFAULTS = {
     "RETENTION_DAYS": "",  # the default of `flask ragchat purge`; empty or 0: keep forever
     "SEARCH_LANGUAGE": "english",  # text-search stemming; change it with `flask ragchat reindex`
     "DATABASE_PREPARED_STATEMENTS": "true",  # false behind a pooler in transaction mode
+    "DATABASE_APPEND_FORM": "auto",  # auto: one statement, two (split) on Citus
 }
 
 
@@ -110,6 +112,7 @@ def load_settings(overrides=None):
         "RETENTION_DAYS": check("RETENTION_DAYS", parse_retention_days),
         "SEARCH_LANGUAGE": check("SEARCH_LANGUAGE", parse_search_language),
         "DATABASE_PREPARED_STATEMENTS": check("DATABASE_PREPARED_STATEMENTS", parse_flag),
+        "DATABASE_APPEND_FORM": check("DATABASE_APPEND_FORM", parse_append_form),
     }
     if production:
         # Production never falls back to generated secrets: they would differ per machine.

@@ -128,6 +128,16 @@ def parse_flag(value):
     raise ValueError(f"'{value}' is not true or false")
 
 
+APPEND_FORMS = ("auto", "single", "split")
+
+
+def parse_append_form(value):
+    form = value.strip().lower()
+    if form not in APPEND_FORMS:
+        raise ValueError(f"'{value}' is not one of {', '.join(APPEND_FORMS)}")
+    return form
+
+
 def parse_log_level(value):
     level = value.strip().upper()
     if level not in LOG_LEVELS:

@@ -4,7 +4,7 @@ snippets, and links that open each message inside its chat."""
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
-from ragchat.chats.messages import append_message
+from ragchat.chats.appends import append_message
 from ragchat.extensions import db
 from tests.support.html import main, page, redirected_to
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ragchat.chats.messages import append_messages
+from ragchat.chats.appends import append_messages
 from ragchat.chats.sessions import create_session
 from ragchat.extensions import db
 from tests.support.html import buttons, labelled, links, main, page, redirected_to
