@@ -27,7 +27,7 @@ LAYERS = [
             "ragchat.transactions",
         ],
     ),
-    ("domain", ["ragchat.chats", "ragchat.auth", "ragchat.search"]),
+    ("domain", ["ragchat.chats", "ragchat.auth", "ragchat.search", "ragchat.insights"]),
     ("entry points", ["ragchat.api", "ragchat.web", "ragchat.commands", "ragchat.metrics"]),
     ("app", ["ragchat"]),
 ]

@@ -3,12 +3,14 @@ paged and changed. The API and the review UI both call these functions; every on
 the caller's tenant first, and none commits (see ragchat.transactions)."""
 
 import uuid
+from dataclasses import replace
 
-from sqlalchemy import delete, exists, func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_
 
+from ragchat.chats.filters import MessageMatch, has_message
 from ragchat.exceptions import Conflict, InvalidInput, SessionNotFound
 from ragchat.extensions import db
-from ragchat.models import ChatMessage, ChatSession, insert_or_skip
+from ragchat.models import ChatSession, insert_or_skip
 from ragchat.paging import aware_time, decode_cursor, encode_cursor, paginate, uuid_of, window
 from ragchat.rules import MAX_METADATA_KEYS
 
@@ -92,9 +94,14 @@ def session_query(
     metadata=None,
     has_feedback=None,
     keyed=None,
+    started_since=None,
+    started_until=None,
+    message=None,
 ):
     """The tenant's sessions matching every filter given, most recently active first;
-    `keyed`: only those with a conversation key."""
+    `keyed`: only those with a conversation key; `started_since` (inclusive) and
+    `started_until` (exclusive): when the session was created; `message`: a MessageMatch
+    one of its messages meets (`has_feedback` is its rating: up, down or any)."""
     query = select(ChatSession).where(ChatSession.tenant_id == tenant)
     if keyed:
         query = query.where(ChatSession.key.is_not(None))
@@ -106,17 +113,14 @@ def session_query(
         query = query.where(contains(ChatSession.title, title_contains))
     for key, value in (metadata or {}).items():
         query = query.where(ChatSession.meta[key].as_string() == value)
+    if started_since is not None:
+        query = query.where(ChatSession.created_at >= started_since)
+    if started_until is not None:
+        query = query.where(ChatSession.created_at < started_until)
     if has_feedback is not None:
-        rated = ChatMessage.feedback_rating.is_not(None)
-        if has_feedback != "any":
-            rated = ChatMessage.feedback_rating == has_feedback
-        query = query.where(
-            exists().where(
-                ChatMessage.tenant_id == ChatSession.tenant_id,
-                ChatMessage.session_id == ChatSession.id,
-                rated,
-            )
-        )
+        message = replace(message or MessageMatch(), rating=has_feedback)
+    if message:
+        query = query.where(has_message(message))
     return query.order_by(ChatSession.updated_at.desc(), ChatSession.id.desc())
 
 

@@ -1,0 +1,253 @@
+"""The statements behind insights, on either database. Each reads one period of one tenant
+(or one end user), through the indexes that lead with the tenant and the time: chat
+messages and cited sources by when they were sent, sessions by their activity."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, or_, select
+
+from ragchat.extensions import db
+from ragchat.insights.period import Period
+from ragchat.models import ChatMessage, ChatSession, MessageSource
+
+BUCKETS = 10  # of best passage scores
+
+
+@dataclass(frozen=True)
+class Scope:
+    tenant: str
+    period: Period
+    user_id: str | None
+
+
+def dialect():
+    return db.session.get_bind().dialect.name
+
+
+def day_of(column):
+    """The UTC day of a timestamp column as YYYY-MM-DD text (SQLite stores UTC text)."""
+    if dialect() == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)
+
+
+def in_scope(query, scope, table):
+    """`query` narrowed to the scope's tenant and period (on `table`'s own tenant and time
+    columns), and to its end user's sessions if it has one."""
+    query = query.where(
+        table.tenant_id == scope.tenant,
+        table.created_at >= scope.period.start,
+        table.created_at < scope.period.end,
+    )
+    if scope.user_id is None:
+        return query
+    return query.join(
+        ChatSession,
+        and_(ChatSession.tenant_id == table.tenant_id, ChatSession.id == table.session_id),
+    ).where(ChatSession.user_id == scope.user_id)
+
+
+def answered(*conditions):
+    """count(*) of AI answers meeting the conditions."""
+    return func.count().filter(ChatMessage.sender == "ai", *conditions)
+
+
+RATED_UP = ChatMessage.feedback_rating == "up"
+RATED_DOWN = ChatMessage.feedback_rating == "down"
+
+
+def messages_per_day(scope):
+    """{day: (messages, answers, rated up, rated down, answers without passages)}."""
+    day = day_of(ChatMessage.created_at)
+    query = select(
+        day,
+        func.count(),
+        answered(),
+        answered(RATED_UP),
+        answered(RATED_DOWN),
+        answered(ChatMessage.passage_count == 0),
+    ).select_from(ChatMessage)
+    rows = db.session.execute(in_scope(query, scope, ChatMessage).group_by(day))
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def conversations_per_day(scope):
+    """{day: sessions started}. A session started in the period was active in it too, so
+    the activity index narrows the search to the period's active sessions."""
+    day = day_of(ChatSession.created_at)
+    query = select(day, func.count()).where(
+        ChatSession.tenant_id == scope.tenant,
+        ChatSession.updated_at >= scope.period.start,
+        ChatSession.created_at >= scope.period.start,
+        ChatSession.created_at < scope.period.end,
+    )
+    if scope.user_id is not None:
+        query = query.where(ChatSession.user_id == scope.user_id)
+    return dict(db.session.execute(query.group_by(day)).all())
+
+
+def sources(scope, order, limit):
+    """The top `limit` cited sources as (source, url, answers, up, down) by `order`, and
+    how many distinct sources were cited in all."""
+    up = func.count().filter(RATED_UP)
+    down = func.count().filter(RATED_DOWN)
+    down_share = down * 1.0 / func.nullif(up + down, 0)
+    orders = {
+        "down": (down.desc(), down_share.desc().nulls_last(), func.count().desc()),
+        "share": (down_share.desc().nulls_last(), down.desc(), func.count().desc()),
+        "answers": (func.count().desc(), down.desc()),
+    }
+    query = (
+        select(
+            MessageSource.source,
+            func.max(MessageSource.url),
+            func.count(),
+            up,
+            down,
+            func.count().over(),  # rows of the grouped result: distinct sources
+        )
+        .select_from(MessageSource)
+        .join(
+            ChatMessage,
+            and_(
+                ChatMessage.tenant_id == MessageSource.tenant_id,
+                ChatMessage.id == MessageSource.message_id,
+                # The same period on both sides: each is read by its own time index.
+                ChatMessage.created_at >= scope.period.start,
+                ChatMessage.created_at < scope.period.end,
+            ),
+        )
+    )
+    query = in_scope(query, scope, MessageSource).group_by(MessageSource.source)
+    query = query.order_by(*orders[order], MessageSource.source).limit(limit)
+    rows = db.session.execute(query).all()
+    return [tuple(row[:5]) for row in rows], rows[0][5] if rows else 0
+
+
+def retrieval(scope):
+    """The rated answers' best passage scores in BUCKETS equal buckets, as (low, high, up,
+    down); then the rated answers with passages but no score (up, down) and with no
+    passage (up, down). The buckets span 0 to 1 unless a score lies outside."""
+    rated = (
+        select()
+        .select_from(ChatMessage)
+        .where(ChatMessage.sender == "ai", ChatMessage.feedback_rating.is_not(None))
+    )
+    rated = in_scope(rated, scope, ChatMessage)
+    unscored = and_(ChatMessage.passage_count > 0, ChatMessage.best_score.is_(None))
+    no_passages = ChatMessage.passage_count == 0
+    summary = db.session.execute(
+        rated.add_columns(
+            func.min(ChatMessage.best_score),
+            func.max(ChatMessage.best_score),
+            func.count().filter(unscored, RATED_UP),
+            func.count().filter(unscored, RATED_DOWN),
+            func.count().filter(no_passages, RATED_UP),
+            func.count().filter(no_passages, RATED_DOWN),
+        )
+    ).one()
+    low, high = bucket_range(summary[0], summary[1])
+    edges = [low + (high - low) * step / BUCKETS for step in range(BUCKETS + 1)]
+    bucket = case(
+        *((ChatMessage.best_score < edge, index) for index, edge in enumerate(edges[1:-1])),
+        else_=BUCKETS - 1,
+    )
+    counts = db.session.execute(
+        rated.add_columns(bucket, func.count().filter(RATED_UP), func.count().filter(RATED_DOWN))
+        .where(ChatMessage.best_score.is_not(None))
+        .group_by(bucket)
+    )
+    found = {row[0]: (row[1], row[2]) for row in counts}
+    buckets = [
+        (edges[index], edges[index + 1], *found.get(index, (0, 0))) for index in range(BUCKETS)
+    ]
+    return buckets, *summary[2:]
+
+
+def bucket_range(lowest, highest):
+    """0 to 1, widened to whole numbers that hold every score."""
+    low = min(0.0, math.floor(lowest)) if lowest is not None else 0.0
+    high = max(1.0, math.ceil(highest)) if highest is not None else 1.0
+    return low, high
+
+
+def models_per_day(scope):
+    """(day, model, answers, latency p50, p95, prompt tokens, completion tokens) of the
+    answers that carry any of that metadata, by day and model."""
+    day = day_of(ChatMessage.created_at)
+    query = (
+        select()
+        .select_from(ChatMessage)
+        .where(
+            ChatMessage.sender == "ai",
+            or_(
+                ChatMessage.model.is_not(None),
+                ChatMessage.latency_ms.is_not(None),
+                ChatMessage.prompt_tokens.is_not(None),
+                ChatMessage.completion_tokens.is_not(None),
+            ),
+        )
+    )
+    query = in_scope(query, scope, ChatMessage)
+    if dialect() != "postgresql":
+        return summed_in_python(query, day)
+    latency = ChatMessage.latency_ms
+    rows = db.session.execute(
+        query.add_columns(
+            day,
+            ChatMessage.model,
+            func.count(),
+            func.percentile_cont(0.5).within_group(latency),
+            func.percentile_cont(0.95).within_group(latency),
+            func.coalesce(func.sum(ChatMessage.prompt_tokens), 0),
+            func.coalesce(func.sum(ChatMessage.completion_tokens), 0),
+        )
+        .group_by(day, ChatMessage.model)
+        .order_by(day, ChatMessage.model.nulls_first())
+    )
+    return [tuple(row) for row in rows]
+
+
+def summed_in_python(query, day):
+    """models_per_day where the database has no percentile function (SQLite): the rows
+    are read and summed here, with percentile_cont's interpolation."""
+    groups = defaultdict(list)
+    rows = db.session.execute(
+        query.add_columns(
+            day,
+            ChatMessage.model,
+            ChatMessage.latency_ms,
+            ChatMessage.prompt_tokens,
+            ChatMessage.completion_tokens,
+        )
+    )
+    for row in rows:
+        groups[(row[0], row[1])].append(row[2:5])
+    summed = []
+    for (date, model), answers in sorted(
+        groups.items(), key=lambda item: (item[0][0], item[0][1] or "")
+    ):
+        latencies = sorted(latency for latency, _, _ in answers if latency is not None)
+        summed.append(
+            (
+                date,
+                model,
+                len(answers),
+                percentile(latencies, 0.5),
+                percentile(latencies, 0.95),
+                sum(tokens or 0 for _, tokens, _ in answers),
+                sum(tokens or 0 for _, _, tokens in answers),
+            )
+        )
+    return summed
+
+
+def percentile(ordered, fraction):
+    """PostgreSQL's percentile_cont over sorted values: linear between the closest ranks."""
+    if not ordered:
+        return None
+    position = fraction * (len(ordered) - 1)
+    below, above = math.floor(position), math.ceil(position)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
