@@ -24,6 +24,15 @@ FACT_TYPES = {
     "prompt_tokens": sa.Integer(),
     "completion_tokens": sa.Integer(),
 }
+# What the insight indexes hold beside their keys (PostgreSQL reads them from the index).
+INSIGHT_COLUMNS = [
+    "id",
+    "session_id",
+    "sender",
+    "feedback_rating",
+    *FACT_TYPES,
+]
+SOURCE_INSIGHT_COLUMNS = ["source", "url", "rating", "session_id", "message_id"]
 BATCH = 1000  # answers read, and their facts written, at a time
 
 # The tables as this revision knows them (the models may have moved on since).
@@ -36,6 +45,7 @@ messages = sa.table(
     sa.column("context", JSON_DOCUMENT),
     sa.column("metadata", JSON_DOCUMENT),
     sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("feedback_rating", sa.String()),
     *(sa.column(name, type_) for name, type_ in FACT_TYPES.items()),
 )
 
@@ -44,16 +54,20 @@ def upgrade():
     for name, type_ in FACT_TYPES.items():  # nullable, no default: no copy, no rewrite
         op.add_column("chat_messages", sa.Column(name, type_, nullable=True))
     op.create_index(
-        "ix_chat_messages_tenant_created", "chat_messages", ["tenant_id", "created_at"]
+        "ix_chat_messages_tenant_created",
+        "chat_messages",
+        ["tenant_id", "created_at"],
+        postgresql_include=INSIGHT_COLUMNS,
     )
     sources = op.create_table(
         "message_sources",
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("message_id", sa.Uuid(), nullable=False),
         sa.Column("session_id", sa.Uuid(), nullable=False),
-        sa.Column("source", sa.String(length=500), nullable=False),
+        sa.Column("source", sa.String(length=250), nullable=False),
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rating", sa.String(length=4), nullable=True),
         sa.ForeignKeyConstraint(
             ["tenant_id", "message_id"],
             ["chat_messages.tenant_id", "chat_messages.id"],
@@ -63,7 +77,10 @@ def upgrade():
         sa.PrimaryKeyConstraint("tenant_id", "message_id", "source", name="pk_message_sources"),
     )
     op.create_index(
-        "ix_message_sources_tenant_created", "message_sources", ["tenant_id", "created_at"]
+        "ix_message_sources_tenant_created",
+        "message_sources",
+        ["tenant_id", "created_at"],
+        postgresql_include=SOURCE_INSIGHT_COLUMNS,
     )
     op.create_index(
         "ix_message_sources_tenant_source",
@@ -84,6 +101,7 @@ def fill_facts(connection, sources):
             messages.c.context,
             messages.c.metadata,
             messages.c.created_at,
+            messages.c.feedback_rating,
         ).where(messages.c.sender == "ai")
         if after is not None:
             query = query.where(sa.tuple_(messages.c.tenant_id, messages.c.id) > after)
@@ -109,6 +127,7 @@ def write_facts(connection, sources, answers):
                 "source": label,
                 "url": link,
                 "created_at": answer.created_at,
+                "rating": answer.feedback_rating,
             }
             for label, link in facts.sources
         )

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 
 from ragchat.chats.context import cited_passages
-from ragchat.rules import MAX_INT32, SOURCE_LENGTH
+from ragchat.rules import MAX_INT32, SOURCE_LENGTH, SOURCE_URL_BYTES
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,18 @@ def facts_of(sender, context, metadata):
 
 def sources_of(passages):
     """Each labelled passage's source once (the first link seen for it); labels are cut to
-    SOURCE_LENGTH characters, which is also how they are matched."""
+    SOURCE_LENGTH characters, which is also how they are matched, and a link longer than
+    SOURCE_URL_BYTES is not kept."""
     found = {}
     for passage in passages:
         label = passage.label.strip()[:SOURCE_LENGTH] if passage.label else ""
         if label and found.get(label) is None:
-            found[label] = passage.link
+            found[label] = passage.link if is_short(passage.link) else None
     return tuple(found.items())
+
+
+def is_short(link):
+    return link is not None and len(link.encode("utf-8", "surrogatepass")) <= SOURCE_URL_BYTES
 
 
 def model_of(value):

@@ -227,6 +227,7 @@ def message_row(tenant, session_id, message):
             "source": label,
             "url": link,
             "created_at": message["created_at"],
+            "rating": rating.get("rating"),
         }
         for label, link in facts.sources
     ]

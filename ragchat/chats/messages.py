@@ -9,7 +9,7 @@ from sqlalchemy import Integer, bindparam, delete, func, select, update
 from ragchat.chats.sessions import get_session
 from ragchat.exceptions import MessageNotFound, SessionNotFound
 from ragchat.extensions import db
-from ragchat.models import ChatMessage, ChatSession, utcnow
+from ragchat.models import ChatMessage, ChatSession, MessageSource, utcnow
 from ragchat.paging import Page, split_window
 
 
@@ -110,15 +110,26 @@ def set_feedback(tenant, session_id, message_id, rating, comment=None):
     message.feedback_rating = rating
     message.feedback_comment = comment
     message.feedback_at = utcnow()
-    db.session.flush()
+    rate_sources(message, rating)
     return message
 
 
 def clear_feedback(tenant, session_id, message_id):
     message = get_message(tenant, session_id, message_id)
     message.feedback_rating = message.feedback_comment = message.feedback_at = None
-    db.session.flush()
+    rate_sources(message, None)
     return message
+
+
+def rate_sources(message, rating):
+    """The sources a message cited carry its rating too (see MessageSource.rating)."""
+    db.session.flush()
+    db.session.execute(
+        update(MessageSource)
+        .where(MessageSource.tenant_id == message.tenant_id, MessageSource.message_id == message.id)
+        .values(rating=rating)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def page_of(tenant, session_id, seq, size):

@@ -4,7 +4,7 @@ once when it is stored."""
 import pytest
 
 from ragchat.chats.facts import NOT_AN_ANSWER, facts_of
-from ragchat.rules import SOURCE_LENGTH
+from ragchat.rules import SOURCE_LENGTH, SOURCE_URL_BYTES
 
 CONTEXT = {
     "chunks": [
@@ -68,3 +68,9 @@ def test_long_labels_are_cut_and_then_matched_as_one_source():
     long = "x" * (SOURCE_LENGTH + 50)
     context = {"chunks": [{"text": "a", "source": long}, {"text": "b", "source": long + "y"}]}
     assert facts_of("ai", context, {}).sources == (("x" * SOURCE_LENGTH, None),)
+
+
+def test_a_link_too_long_to_index_is_not_kept():
+    long = "https://example.com/" + "é" * SOURCE_URL_BYTES
+    context = {"chunks": [{"text": "a", "source": "s", "url": long}, {"text": "b", "url": long}]}
+    assert facts_of("ai", context, {}).sources == (("s", None), (long[:SOURCE_LENGTH], None))
