@@ -192,6 +192,7 @@ def test_production_cookies_are_secure(database_url):
         ("TRUSTED_PROXIES", "-1"),
         ("WEB_CONCURRENCY", "0"),
         ("DATABASE_PREPARED_STATEMENTS", "sometimes"),
+        ("DATABASE_APPEND_FORM", "cte"),
     ],
 )
 def test_bad_production_setting_is_named(settings, name, value):
