@@ -156,8 +156,16 @@ def test_days_count_conversations_messages_answers_and_ratings(api, seeded):
     found = insights(api)
     assert found["period"] == {"since": "2026-11-01", "until": "2026-11-03"}
     assert [
-        (d["date"], d["conversations"], d["messages"], d["answers"], d["rated_up"])
-        + (d["rated_down"], d["without_passages"], d["down_share"])
+        (
+            d["date"],
+            d["conversations"],
+            d["messages"],
+            d["answers"],
+            d["rated_up"],
+            d["rated_down"],
+            d["without_passages"],
+            d["down_share"],
+        )
         for d in found["days"]
     ] == [
         ("2026-11-01", 1, 2, 1, 0, 1, 0, 1.0),

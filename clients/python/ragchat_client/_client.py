@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from uuid import UUID
@@ -33,12 +33,13 @@ from ragchat_client._transport import AsyncTransport, SyncTransport
 from ragchat_client.pagination import AsyncPager, SyncPager
 from ragchat_client.resources.exports import AsyncExports, Exports
 from ragchat_client.resources.feedback import AsyncFeedbackResource, FeedbackResource
+from ragchat_client.resources.insights import SourcesOrder, insights_call
 from ragchat_client.resources.keys import AsyncKeys, Keys
 from ragchat_client.resources.messages import AsyncMessages, Messages
 from ragchat_client.resources.search import search_options
 from ragchat_client.resources.sessions import AsyncSessions, Sessions
 from ragchat_client.resources.users import AsyncUsers, Users
-from ragchat_client.types import Health, SearchHit
+from ragchat_client.types import Health, Insights, SearchHit
 
 T = TypeVar("T")
 HEALTH = Call(RequestOptions("GET", routes.HEALTH), read_json(Health.from_json))
@@ -147,6 +148,28 @@ class RagChat(_ClientSettings):
         )
         return self._paginate(options, SearchHit.from_json)
 
+    def insights(
+        self,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        *,
+        user_id: str | None = None,
+        sources_order: SourcesOrder | None = None,
+        sources: int | None = None,
+    ) -> Insights:
+        """A period's figures: conversations, messages, answers and their ratings per day
+        and in all, the sources the answers cited (`sources` of them, in `sources_order`:
+        "down", "share" or "answers"), retrieval scores of answers rated up and down, and
+        each model's latency and tokens per day (read scope).
+
+        `since` and `until` are UTC days, both included (a date, or "YYYY-MM-DD"); by
+        default the 30 days up to today, at most 366. `user_id` limits them to one end user.
+        """
+        call = insights_call(
+            since, until, user_id=user_id, sources_order=sources_order, sources=sources
+        )
+        return self._call(call)
+
     def request(
         self,
         method: str,
@@ -243,6 +266,28 @@ class AsyncRagChat(_ClientSettings):
             limit=limit,
         )
         return self._paginate(options, SearchHit.from_json)
+
+    async def insights(
+        self,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        *,
+        user_id: str | None = None,
+        sources_order: SourcesOrder | None = None,
+        sources: int | None = None,
+    ) -> Insights:
+        """A period's figures: conversations, messages, answers and their ratings per day
+        and in all, the sources the answers cited (`sources` of them, in `sources_order`:
+        "down", "share" or "answers"), retrieval scores of answers rated up and down, and
+        each model's latency and tokens per day (read scope).
+
+        `since` and `until` are UTC days, both included (a date, or "YYYY-MM-DD"); by
+        default the 30 days up to today, at most 366. `user_id` limits them to one end user.
+        """
+        call = insights_call(
+            since, until, user_id=user_id, sources_order=sources_order, sources=sources
+        )
+        return await self._call(call)
 
     async def request(
         self,

@@ -25,6 +25,7 @@ KEYS = "/api/keys"
 KEY = "/api/keys/{key_id}"
 SESSION_EXPORT = "/api/sessions/{session_id}/export"
 EXPORT = "/api/export"
+INSIGHTS = "/api/insights"
 
 # (HTTP method, OpenAPI path) → the client method, as an attribute path on RagChat and
 # AsyncRagChat. PUT and PATCH on a session are one operation; the client sends PATCH.
@@ -54,6 +55,7 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("DELETE", KEY): "keys.revoke",
     ("GET", SESSION_EXPORT): "exports.session",
     ("GET", EXPORT): "exports.iter_sessions",
+    ("GET", INSIGHTS): "insights",
 }
 
 

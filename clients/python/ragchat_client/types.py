@@ -8,17 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Self
 from uuid import UUID
 
 __all__ = [
     "ApiKey",
+    "CitedSource",
     "Erasure",
     "Feedback",
     "Health",
+    "Insights",
+    "InsightsDay",
+    "InsightsTotals",
     "Message",
     "MessageInput",
+    "ModelDay",
+    "Period",
+    "Retrieval",
+    "ScoreBucket",
     "SearchHit",
     "Session",
 ]
@@ -42,6 +50,20 @@ def format_time(moment: datetime | str) -> str:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{moment!r} has no time zone; use an aware datetime (e.g. tz=UTC).")
     return moment.isoformat()
+
+
+def format_day(day: date | str) -> str:
+    """A day for a query string (YYYY-MM-DD). A datetime is refused: which day it falls on
+    depends on its zone, and the server counts UTC days. Strings are passed on as they are."""
+    if isinstance(day, str):
+        return day
+    if isinstance(day, datetime):
+        raise ValueError(f"{day!r} is a datetime; pass a date (the server counts UTC days).")
+    return day.isoformat()
+
+
+def parse_optional_float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -239,3 +261,187 @@ class Health:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         return cls(status=data["status"], version=data["version"])
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days insights cover: `since` to `until`, both included (UTC days)."""
+
+    since: date
+    until: date
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(since=date.fromisoformat(data["since"]), until=date.fromisoformat(data["until"]))
+
+
+@dataclass(frozen=True)
+class InsightsTotals:
+    """A period's figures, summed. A share is None when there was nothing to divide."""
+
+    conversations: int  # sessions started in the period
+    messages: int
+    answers: int  # AI messages
+    rated_up: int
+    rated_down: int
+    down_share: float | None  # rated_down / (rated_up + rated_down)
+    without_passages: int  # answers given with no retrieved passage
+    without_passages_share: float | None  # without_passages / answers
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            conversations=data["conversations"],
+            messages=data["messages"],
+            answers=data["answers"],
+            rated_up=data["rated_up"],
+            rated_down=data["rated_down"],
+            down_share=parse_optional_float(data.get("down_share")),
+            without_passages=data["without_passages"],
+            without_passages_share=parse_optional_float(data.get("without_passages_share")),
+        )
+
+
+@dataclass(frozen=True)
+class InsightsDay:
+    """One day of a period (every day is listed, the quiet ones with zeros)."""
+
+    date: date
+    conversations: int  # sessions started that day
+    messages: int
+    answers: int
+    rated_up: int
+    rated_down: int
+    down_share: float | None
+    without_passages: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            date=date.fromisoformat(data["date"]),
+            conversations=data["conversations"],
+            messages=data["messages"],
+            answers=data["answers"],
+            rated_up=data["rated_up"],
+            rated_down=data["rated_down"],
+            down_share=parse_optional_float(data.get("down_share")),
+            without_passages=data["without_passages"],
+        )
+
+
+@dataclass(frozen=True)
+class CitedSource:
+    """A source the period's answers cited (a passage's source, title or url), with the
+    ratings of those answers."""
+
+    source: str
+    url: str | None
+    answers: int  # answers that cited it
+    rated_up: int
+    rated_down: int
+    down_share: float | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            source=data["source"],
+            url=data.get("url"),
+            answers=data["answers"],
+            rated_up=data["rated_up"],
+            rated_down=data["rated_down"],
+            down_share=parse_optional_float(data.get("down_share")),
+        )
+
+
+@dataclass(frozen=True)
+class ScoreBucket:
+    """Rated answers whose best passage scored from `low` up to `high`."""
+
+    low: float
+    high: float  # not included, but by the last bucket
+    rated_up: int
+    rated_down: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            low=float(data["low"]),
+            high=float(data["high"]),
+            rated_up=data["rated_up"],
+            rated_down=data["rated_down"],
+        )
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """How good retrieval was for the answers rated up, against those rated down."""
+
+    buckets: tuple[ScoreBucket, ...]  # by the best passage score, lowest first
+    unscored_up: int  # rated answers whose passages have no score
+    unscored_down: int
+    no_passages_up: int  # rated answers with no passage at all
+    no_passages_down: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            buckets=tuple(map(ScoreBucket.from_json, data["buckets"])),
+            unscored_up=data["unscored_up"],
+            unscored_down=data["unscored_down"],
+            no_passages_up=data["no_passages_up"],
+            no_passages_down=data["no_passages_down"],
+        )
+
+
+@dataclass(frozen=True)
+class ModelDay:
+    """One model's answers on one day, from the answers' `model`, `latency_ms` and token
+    metadata."""
+
+    date: date
+    model: str | None  # None: answers with latency or tokens but no model named
+    answers: int
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    prompt_tokens: int
+    completion_tokens: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            date=date.fromisoformat(data["date"]),
+            model=data.get("model"),
+            answers=data["answers"],
+            latency_p50_ms=parse_optional_float(data.get("latency_p50_ms")),
+            latency_p95_ms=parse_optional_float(data.get("latency_p95_ms")),
+            prompt_tokens=data["prompt_tokens"],
+            completion_tokens=data["completion_tokens"],
+        )
+
+
+@dataclass(frozen=True)
+class Insights:
+    """What the chatbot did in a period (or in one end user's conversations): the figures
+    per day and in all, the sources cited, retrieval quality and the models."""
+
+    period: Period
+    user_id: str | None  # the end user they are limited to, if any
+    totals: InsightsTotals
+    days: tuple[InsightsDay, ...]  # every day of the period, in order
+    sources: tuple[CitedSource, ...]  # the first `sources` of them, in `sources_order`
+    source_count: int  # distinct sources cited, listed or not
+    retrieval: Retrieval
+    models: tuple[ModelDay, ...]  # by day, then model
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            period=Period.from_json(data["period"]),
+            user_id=data.get("user_id"),
+            totals=InsightsTotals.from_json(data["totals"]),
+            days=tuple(map(InsightsDay.from_json, data["days"])),
+            sources=tuple(map(CitedSource.from_json, data["sources"])),
+            source_count=data["source_count"],
+            retrieval=Retrieval.from_json(data["retrieval"]),
+            models=tuple(map(ModelDay.from_json, data["models"])),
+        )
