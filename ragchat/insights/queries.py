@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Date, and_, case, cast, func, or_, select
 
 from ragchat.extensions import db
 from ragchat.insights.period import Period
@@ -27,9 +27,10 @@ def dialect():
 
 
 def day_of(column):
-    """The UTC day of a timestamp column as YYYY-MM-DD text (SQLite stores UTC text)."""
+    """The UTC day of a timestamp column: a date on PostgreSQL, YYYY-MM-DD text on SQLite
+    (which stores UTC text); str() of either is the YYYY-MM-DD the figures use."""
     if dialect() == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+        return cast(func.timezone("UTC", column), Date)
     return func.substr(column, 1, 10)
 
 
@@ -70,7 +71,7 @@ def messages_per_day(scope):
         answered(ChatMessage.passage_count == 0),
     ).select_from(ChatMessage)
     rows = db.session.execute(in_scope(query, scope, ChatMessage).group_by(day))
-    return {row[0]: tuple(row[1:]) for row in rows}
+    return {str(row[0]): tuple(row[1:]) for row in rows}
 
 
 def conversations_per_day(scope):
@@ -85,7 +86,7 @@ def conversations_per_day(scope):
     )
     if scope.user_id is not None:
         query = query.where(ChatSession.user_id == scope.user_id)
-    return dict(db.session.execute(query.group_by(day)).all())
+    return {str(day): count for day, count in db.session.execute(query.group_by(day))}
 
 
 def sources(scope, order, limit):
@@ -117,41 +118,52 @@ def sources(scope, order, limit):
 def retrieval(scope):
     """The rated answers' best passage scores in BUCKETS equal buckets, as (low, high, up,
     down); then the rated answers with passages but no score (up, down) and with no
-    passage (up, down). The buckets span 0 to 1 unless a score lies outside."""
-    rated = (
-        select()
-        .select_from(ChatMessage)
-        .where(ChatMessage.sender == "ai", ChatMessage.feedback_rating.is_not(None))
-    )
+    passage (up, down). The buckets span 0 to 1 unless a score lies outside; one pass
+    over the period, or two when one does."""
+    rated = select().select_from(ChatMessage)
+    rated = rated.where(ChatMessage.sender == "ai", ChatMessage.feedback_rating.is_not(None))
     rated = in_scope(rated, scope, ChatMessage)
-    unscored = and_(ChatMessage.passage_count > 0, ChatMessage.best_score.is_(None))
-    no_passages = ChatMessage.passage_count == 0
-    summary = db.session.execute(
-        rated.add_columns(
-            func.min(ChatMessage.best_score),
-            func.max(ChatMessage.best_score),
-            func.count().filter(unscored, RATED_UP),
-            func.count().filter(unscored, RATED_DOWN),
-            func.count().filter(no_passages, RATED_UP),
-            func.count().filter(no_passages, RATED_DOWN),
-        )
-    ).one()
-    low, high = bucket_range(summary[0], summary[1])
-    edges = [low + (high - low) * step / BUCKETS for step in range(BUCKETS + 1)]
+    counts, lowest, highest = bucket_counts(rated, 0.0, 1.0)
+    low, high = bucket_range(lowest, highest)
+    if (low, high) != (0.0, 1.0):
+        counts, _, _ = bucket_counts(rated, low, high)
+    edges = bucket_edges(low, high)
+    buckets = [
+        (edges[index], edges[index + 1], *counts.get(index, (0, 0))) for index in range(BUCKETS)
+    ]
+    return buckets, *counts.get(UNSCORED, (0, 0)), *counts.get(NO_PASSAGES, (0, 0))
+
+
+NO_PASSAGES, UNSCORED = -1, -2  # the "buckets" of rated answers without a score
+
+
+def bucket_edges(low, high):
+    """Rounded, so that they read 0.2 rather than 0.19999999999999996."""
+    return [round(low + (high - low) * step / BUCKETS, 9) for step in range(BUCKETS + 1)]
+
+
+def bucket_counts(rated, low, high):
+    """{bucket: (up, down)} of the rated answers with buckets from low to high (the last
+    one holding high and anything above), NO_PASSAGES and UNSCORED; and the lowest and
+    highest best score."""
+    score = ChatMessage.best_score
     bucket = case(
-        *((ChatMessage.best_score < edge, index) for index, edge in enumerate(edges[1:-1])),
+        (ChatMessage.passage_count == 0, NO_PASSAGES),
+        (score.is_(None), UNSCORED),
+        *((score < edge, index) for index, edge in enumerate(bucket_edges(low, high)[1:-1])),
         else_=BUCKETS - 1,
     )
-    counts = db.session.execute(
-        rated.add_columns(bucket, func.count().filter(RATED_UP), func.count().filter(RATED_DOWN))
-        .where(ChatMessage.best_score.is_not(None))
-        .group_by(bucket)
-    )
-    found = {row[0]: (row[1], row[2]) for row in counts}
-    buckets = [
-        (edges[index], edges[index + 1], *found.get(index, (0, 0))) for index in range(BUCKETS)
-    ]
-    return buckets, *summary[2:]
+    rows = db.session.execute(
+        rated.add_columns(
+            bucket,
+            func.count().filter(RATED_UP),
+            func.count().filter(RATED_DOWN),
+            func.min(func.min(score)).over(),
+            func.max(func.max(score)).over(),
+        ).group_by(bucket)
+    ).all()
+    counts = {row[0]: (row[1], row[2]) for row in rows}
+    return counts, rows[0][3] if rows else None, rows[0][4] if rows else None
 
 
 def bucket_range(lowest, highest):
@@ -195,7 +207,7 @@ def models_per_day(scope):
         .group_by(day, ChatMessage.model)
         .order_by(day, ChatMessage.model.nulls_first())
     )
-    return [tuple(row) for row in rows]
+    return [(str(row[0]), *row[1:]) for row in rows]
 
 
 def summed_in_python(query, day):

@@ -329,3 +329,23 @@ def test_ratings_given_changed_and_cleared_later_count_for_the_sources(api, make
     assert counted() == (1, 1, 0)
     assert api.delete(feedback).status_code in (200, 204)
     assert counted() == (1, 0, 0)
+
+
+def test_scores_beyond_0_to_1_widen_the_buckets_to_whole_numbers(api, make_session):
+    session_id = make_session()["id"]
+    path = f"/api/sessions/{session_id}/messages"
+    for score, rating in ((2.5, "up"), (-0.5, "down"), (0.2, "down")):
+        answer = api.post(path, json={"sender": "ai", "content": "a", "context": chunk("x", score)})
+        api.put(f"{path}/{answer.json['id']}/feedback", json={"rating": rating})
+    buckets = insights(api, "")["retrieval"]["buckets"]
+    assert (buckets[0]["low"], buckets[-1]["high"]) == (-1.0, 3.0)  # ten buckets of 0.4
+    counted = [
+        (b["low"], b["rated_up"], b["rated_down"])
+        for b in buckets
+        if b["rated_up"] or b["rated_down"]
+    ]
+    assert counted == [
+        (-0.6, 0, 1),  # -0.5
+        (0.2, 0, 1),  # 0.2
+        (2.2, 1, 0),  # 2.5
+    ]
