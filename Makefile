@@ -81,6 +81,12 @@ bench-load: $(VENV)/.runtime $(WRK)
 bench-profile: $(VENV)/.bench $(WRK)
 	$(BIN)/python bench/load.py --long-requests 0 --profile $(BENCH_ARGS)
 
+# PostgreSQL's bytes per message, with and without the search index (docs/scaling.md); pass
+# options in BENCH_ARGS, e.g. make bench-storage BENCH_ARGS="--messages 50000".
+.PHONY: bench-storage
+bench-storage: $(VENV)/.runtime
+	$(BIN)/python bench/storage.py $(BENCH_ARGS)
+
 $(VENV)/.bench: requirements.txt bench/requirements.txt | $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	touch $@ $(VENV)/.runtime

@@ -5,11 +5,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
     ForeignKeyConstraint,
     Index,
+    Integer,
     PrimaryKeyConstraint,
     String,
     Text,
@@ -258,7 +260,9 @@ class ApiKey(db.Model):
 
     __tablename__ = "api_keys"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # bigint: Citus hands out ids on its workers only for bigint columns (api_keys is a
+    # reference table there); SQLite's INTEGER PRIMARY KEY is already 64-bit, the rowid.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16))  # shown in lists to tell keys apart

@@ -3,9 +3,10 @@ against ragchat and against the floor (bench/floor_app.py).
 
 Not a timing test: it asserts that the harness gets through (scratch database, seeding,
 the three gunicorn servers, every wrk script, the CPU and memory sampling) and that every
-answer it got, from ragchat and from the floor, was a 2xx. The benchmark itself is
-PostgreSQL-only: it uses the TEST_DATABASE_URL server when that is PostgreSQL, else
-BENCH_DATABASE_URL or the local default.
+answer it got, from ragchat and from the floor, was a 2xx. The storage benchmark
+(bench/storage.py) runs too, on a few chats. Both benchmarks are PostgreSQL-only: they use
+the TEST_DATABASE_URL server when that is PostgreSQL, else BENCH_DATABASE_URL or the local
+default.
 """
 
 import json
@@ -27,6 +28,7 @@ FLOOR_SCENARIOS = {
 }
 SCENARIOS = {"ceiling", *FLOOR_SCENARIOS, *(f"{name}@floor" for name in FLOOR_SCENARIOS)}
 CPU_GROUPS = {"workers", "postgres", "postgres_other", "wrk"}
+STORAGE_VARIANTS = ("with_search_index", "without_search_index")
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (make test installs it)")
@@ -68,3 +70,42 @@ def test_load_benchmark_runs_every_scenario_with_only_2xx(tmp_path):
     assert long_run["rss_before_kb"] and long_run["rss_after_kb"]
     assert results["server_errors"] == []
     assert results["floor_errors"] == []
+
+
+def test_storage_benchmark_measures_every_table_with_and_without_the_search_index(tmp_path):
+    """bench/storage.py on a few chats: the same rows in both databases, facts and sources
+    written as ragchat writes them, and the search index only where it belongs."""
+    messages = 90  # four chats of 20 and one of 10
+    options = ["--messages", str(messages), "--tenants", "3", "--database-url", postgres_server()]
+    finished = subprocess.run(
+        [sys.executable, "bench/storage.py", *options, "--results-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    (saved,) = tmp_path.glob("storage-*.json")
+    results = json.loads(saved.read_text())
+
+    with_index, without = (results["variants"][name] for name in STORAGE_VARIANTS)
+    for variant in (with_index, without):
+        stored = variant["stored"]
+        assert (stored["sessions"], stored["messages"]) == (5, messages)
+        assert stored["answers_with_facts"] == messages // 2  # every answer cites 4 passages
+        assert stored["sources"] == 4 * messages // 2
+        assert 1500 < float(stored["average_ai_context_bytes"]) < 2500  # about 2 KB
+    searched = with_index["stored"].pop("average_search_vector_bytes")
+    assert float(searched) > 0 and with_index["stored"] == without["stored"]  # the same rows
+    parts = [
+        {(table, part): size for table, part, size in v["parts"]} for v in (with_index, without)
+    ]
+    search = ("chat_messages", "index ix_chat_messages_search")
+    assert parts[0][search] > 0 and search not in parts[1]
+    assert set(parts[0]) - set(parts[1]) == {
+        search,
+        ("chat_sessions", "index ix_chat_sessions_search"),
+    }
+    assert parts[0][("chat_messages", "heap")] > 0 and parts[0][("message_sources", "heap")] > 0
+    assert "**all tables**" in finished.stdout and "MiB per 1M messages" in finished.stdout
