@@ -1,7 +1,7 @@
 """The stored data: chat sessions and their messages."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -60,6 +60,15 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)  # PostgreSQL answers in its session's time zone
+
+
+def insert_or_update(model, values, key, changes):
+    """An INSERT of one `model` row that, when its `key` columns clash with a stored row's,
+    updates that row with `changes` instead (ON CONFLICT … DO UPDATE)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return (
+        dialect.insert(model).values(values).on_conflict_do_update(index_elements=key, set_=changes)
+    )
 
 
 def insert_or_skip(model):
@@ -235,6 +244,31 @@ class MessageSource(db.Model):
     # The answer's rating, kept here too by every write of one: counting a month of sources
     # by rating then reads this table's index alone, with no join to the answers.
     rating: Mapped[str | None] = mapped_column(String(4))
+
+
+class InsightDay(db.Model):
+    """A settled day's insight figures, kept (see ragchat.insights.cache)."""
+
+    __tablename__ = "insight_days"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "day", name="pk_insight_days"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date]
+    # The generations the figures were counted under (InsightGeneration's).
+    generation: Mapped[int] = mapped_column(BigInteger)
+    every_generation: Mapped[int] = mapped_column(BigInteger)
+    figures: Mapped[dict] = mapped_column(JSONDocument)
+
+
+class InsightGeneration(db.Model):
+    """How many times a tenant's day (or any of its days) changed after it settled."""
+
+    __tablename__ = "insight_generations"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "day", name="pk_insight_generations"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date]  # or ragchat.insights.cache.EVERY_DAY
+    generation: Mapped[int] = mapped_column(BigInteger)
 
 
 class IdempotentRequest(db.Model):

@@ -18,14 +18,16 @@ DISTRIBUTE = [
     ("create_distributed_table", ("chat_sessions", "tenant_id", "hash", "default", None)),
     ("create_distributed_table", ("chat_messages", "tenant_id", "hash", "chat_sessions", None)),
     ("create_distributed_table", ("message_sources", "tenant_id", "hash", "chat_sessions", None)),
-    (
-        "create_distributed_table",
-        ("idempotent_requests", "tenant_id", "hash", "chat_sessions", None),
+    *(
+        ("create_distributed_table", (table, "tenant_id", "hash", "chat_sessions", None))
+        for table in ("idempotent_requests", "insight_days", "insight_generations")
     ),
 ]
 UNDISTRIBUTE = [
     ("undistribute_table", ("chat_sessions", "true")),
     ("undistribute_table", ("idempotent_requests", "false")),
+    ("undistribute_table", ("insight_days", "false")),
+    ("undistribute_table", ("insight_generations", "false")),
     ("undistribute_table", ("api_keys", "false")),
 ]
 TENANT_GROUP = "character varying"  # the stand-ins' name for the default group of varchar keys
@@ -68,7 +70,14 @@ def test_on_citus_it_distributes_by_tenant_parents_first_and_undoes_it(stubbed, 
     assert distributed() == {
         "api_keys": None,  # a reference table
         **dict.fromkeys(
-            ["chat_sessions", "chat_messages", "message_sources", "idempotent_requests"],
+            [
+                "chat_sessions",
+                "chat_messages",
+                "message_sources",
+                "idempotent_requests",
+                "insight_days",
+                "insight_generations",
+            ],
             TENANT_GROUP,
         ),
     }

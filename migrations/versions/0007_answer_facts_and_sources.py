@@ -87,6 +87,23 @@ def upgrade():
         "message_sources",
         ["tenant_id", "source", "session_id"],
     )
+    # Settled days' figures, kept, and the generations that tell when they changed.
+    op.create_table(
+        "insight_days",
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("generation", sa.BigInteger(), nullable=False),
+        sa.Column("every_generation", sa.BigInteger(), nullable=False),
+        sa.Column("figures", JSON_DOCUMENT, nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "day", name="pk_insight_days"),
+    )
+    op.create_table(
+        "insight_generations",
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("generation", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "day", name="pk_insight_generations"),
+    )
     fill_facts(op.get_bind(), sources)
 
 
@@ -145,6 +162,8 @@ def write_facts(connection, sources, answers):
 
 
 def downgrade():
+    op.drop_table("insight_generations")
+    op.drop_table("insight_days")
     op.drop_table("message_sources")
     op.drop_index("ix_chat_messages_tenant_created", table_name="chat_messages")
     for name in reversed(FACT_TYPES):  # in place (SQLite 3.35+): no copy, no cascade

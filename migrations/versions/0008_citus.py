@@ -1,9 +1,10 @@
 """Citus: the chat tables sharded by tenant, the keys on every node; bigint key ids
 
 Only where the citus extension is installed (a Citus coordinator): chat_sessions,
-chat_messages, message_sources and idempotent_requests become distributed tables sharded by
-tenant_id, all colocated with chat_sessions, so a tenant's sessions, messages, cited sources
-and idempotency records share a shard (foreign keys and joins stay inside it, and a request's
+chat_messages, message_sources, idempotent_requests, insight_days and insight_generations
+become distributed tables sharded by tenant_id, all colocated with chat_sessions, so a
+tenant's sessions, messages, cited sources, idempotency records and kept insights share a
+shard (foreign keys and joins stay inside it, and a request's
 transaction touches one worker); api_keys, whose keys are found by their hash without a
 tenant, becomes a reference table, copied to every node. Everywhere else (plain PostgreSQL,
 SQLite) nothing is distributed.
@@ -31,7 +32,8 @@ SHARD_KEY = "tenant_id"
 # Tied together by foreign keys, parents first: Citus makes a foreign key only to a table it
 # already distributes.
 LINKED = ("chat_sessions", "chat_messages", "message_sources")
-DISTRIBUTED = (*LINKED, "idempotent_requests")  # the last tied to none
+# The last three tied to none.
+DISTRIBUTED = (*LINKED, "idempotent_requests", "insight_days", "insight_generations")
 COLOCATED_WITH = LINKED[0]
 REFERENCE = "api_keys"
 

@@ -21,6 +21,7 @@ from ragchat.fields import (
     title_field,
     user_id_field,
 )
+from ragchat.insights import cache as insight_days
 from ragchat.jsontext import loads_strict
 from ragchat.models import RATINGS, ChatMessage, ChatSession, MessageSource, insert_or_skip
 from ragchat.rules import MAX_SEQ, TENANT_NAME
@@ -186,6 +187,7 @@ def store(record, tenant):
         if record["key"] is not None and not session_exists(tenant, record["id"]):
             raise Rejected(f"Another session of tenant '{tenant}' has the key {record['key']!r}.")
         return None
+    insight_days.changed(tenant)  # its messages may fall on settled days
     for start in range(0, len(messages), INSERT_BATCH):
         batch = messages[start : start + INSERT_BATCH]
         taken = db.session.scalars(

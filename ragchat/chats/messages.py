@@ -9,6 +9,7 @@ from sqlalchemy import Integer, bindparam, delete, func, select, update
 from ragchat.chats.sessions import get_session
 from ragchat.exceptions import MessageNotFound, SessionNotFound
 from ragchat.extensions import db
+from ragchat.insights import cache as insight_days
 from ragchat.models import ChatMessage, ChatSession, MessageSource, utcnow
 from ragchat.paging import Page, split_window
 
@@ -68,15 +69,18 @@ def get_message(tenant, session_id, message_id):
 
 def delete_message(tenant, session_id, message_id):
     """Delete one message; the others keep their seqs (a gap stays where it was)."""
-    deleted = db.session.execute(
-        delete(ChatMessage).where(
+    sent = db.session.execute(
+        delete(ChatMessage)
+        .where(
             ChatMessage.tenant_id == tenant,
             ChatMessage.session_id == session_id,
             ChatMessage.id == message_id,
         )
-    )
-    if deleted.rowcount == 0:
+        .returning(ChatMessage.created_at)
+    ).scalar_one_or_none()
+    if sent is None:
         raise MessageNotFound
+    insight_days.changed(tenant, sent.date())
     db.session.execute(
         update(ChatSession)
         .where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
@@ -97,6 +101,7 @@ def clear_messages(tenant, session_id):
     ).scalar_one_or_none()
     if emptied is None:
         raise SessionNotFound
+    insight_days.changed(tenant)
     db.session.execute(
         delete(ChatMessage).where(
             ChatMessage.tenant_id == tenant, ChatMessage.session_id == session_id
@@ -122,8 +127,10 @@ def clear_feedback(tenant, session_id, message_id):
 
 
 def rate_sources(message, rating):
-    """The sources a message cited carry its rating too (see MessageSource.rating)."""
+    """The sources a message cited carry its rating too (see MessageSource.rating), and
+    the insights of its day change."""
     db.session.flush()
+    insight_days.changed(message.tenant_id, message.created_at.date())
     db.session.execute(
         update(MessageSource)
         .where(MessageSource.tenant_id == message.tenant_id, MessageSource.message_id == message.id)

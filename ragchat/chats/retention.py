@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 
 from ragchat.extensions import db
+from ragchat.insights import cache as insight_days
 from ragchat.models import ChatMessage, ChatSession
 
 SESSION_BATCH = 500  # sessions deleted per transaction
@@ -90,6 +91,8 @@ def purge(
             )
             .returning(ChatSession.message_count)
         ).all()
+        for tenant_id in keys:
+            insight_days.changed(tenant_id)
         db.session.commit()
         report.sessions += len(counts)
         report.messages += sum(counts)

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, tuple_
 from ragchat.chats.filters import MessageMatch, has_message
 from ragchat.exceptions import Conflict, InvalidInput, SessionNotFound
 from ragchat.extensions import db
+from ragchat.insights import cache as insight_days
 from ragchat.models import ChatSession, insert_or_skip
 from ragchat.paging import aware_time, decode_cursor, encode_cursor, paginate, uuid_of, window
 from ragchat.rules import MAX_METADATA_KEYS
@@ -183,6 +184,7 @@ def delete_session(tenant, session_id):
     )
     if deleted.rowcount == 0:
         raise SessionNotFound
+    insight_days.changed(tenant)
 
 
 def erase_user(tenant, user_id):
@@ -192,4 +194,5 @@ def erase_user(tenant, user_id):
         .where(ChatSession.tenant_id == tenant, ChatSession.user_id == user_id)
         .returning(ChatSession.message_count)
     ).all()
+    insight_days.changed(tenant)
     return {"user_id": user_id, "sessions_deleted": len(counts), "messages_deleted": sum(counts)}

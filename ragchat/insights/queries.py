@@ -6,13 +6,11 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Date, and_, case, cast, func, or_, select
+from sqlalchemy import BigInteger, Date, Numeric, and_, case, cast, func, or_, select
 
 from ragchat.extensions import db
 from ragchat.insights.period import Period
 from ragchat.models import ChatMessage, ChatSession, MessageSource
-
-BUCKETS = 10  # of best passage scores
 
 
 @dataclass(frozen=True)
@@ -89,88 +87,65 @@ def conversations_per_day(scope):
     return {str(day): count for day, count in db.session.execute(query.group_by(day))}
 
 
-def sources(scope, order, limit):
-    """The top `limit` cited sources as (source, url, answers, up, down) by `order`, and
-    how many distinct sources were cited in all. One table, read from its index: each
-    source row carries its answer's rating."""
-    up = func.count().filter(MessageSource.rating == "up")
-    down = func.count().filter(MessageSource.rating == "down")
-    down_share = down * 1.0 / func.nullif(up + down, 0)
-    orders = {
-        "down": (down.desc(), down_share.desc().nulls_last(), func.count().desc()),
-        "share": (down_share.desc().nulls_last(), down.desc(), func.count().desc()),
-        "answers": (func.count().desc(), down.desc()),
-    }
+def sources_per_day(scope):
+    """{day: [(source, url, answers, up, down)]} of the sources cited. One table, read from
+    its index: each source row carries its answer's rating."""
+    day = day_of(MessageSource.created_at)
     query = select(
+        day,
         MessageSource.source,
         func.max(MessageSource.url),
         func.count(),
-        up,
-        down,
-        func.count().over(),  # rows of the grouped result: distinct sources
+        func.count().filter(MessageSource.rating == "up"),
+        func.count().filter(MessageSource.rating == "down"),
     ).select_from(MessageSource)
-    query = in_scope(query, scope, MessageSource).group_by(MessageSource.source)
-    query = query.order_by(*orders[order], MessageSource.source).limit(limit)
-    rows = db.session.execute(query).all()
-    return [tuple(row[:5]) for row in rows], rows[0][5] if rows else 0
+    rows = db.session.execute(
+        in_scope(query, scope, MessageSource).group_by(day, MessageSource.source)
+    )
+    found = defaultdict(list)
+    for row in rows:
+        found[str(row[0])].append(tuple(row[1:]))
+    return found
 
 
-def retrieval(scope):
-    """The rated answers' best passage scores in BUCKETS equal buckets, as (low, high, up,
-    down); then the rated answers with passages but no score (up, down) and with no
-    passage (up, down). The buckets span 0 to 1 unless a score lies outside; one pass
-    over the period, or two when one does."""
-    rated = select().select_from(ChatMessage)
-    rated = rated.where(ChatMessage.sender == "ai", ChatMessage.feedback_rating.is_not(None))
-    rated = in_scope(rated, scope, ChatMessage)
-    counts, lowest, highest = bucket_counts(rated, 0.0, 1.0)
-    low, high = bucket_range(lowest, highest)
-    if (low, high) != (0.0, 1.0):
-        counts, _, _ = bucket_counts(rated, low, high)
-    edges = bucket_edges(low, high)
-    buckets = [
-        (edges[index], edges[index + 1], *counts.get(index, (0, 0))) for index in range(BUCKETS)
-    ]
-    return buckets, *counts.get(UNSCORED, (0, 0)), *counts.get(NO_PASSAGES, (0, 0))
+NO_PASSAGES, UNSCORED = -(10**18), -(10**18) - 1  # below any bin (scores are under 1e15)
 
 
-NO_PASSAGES, UNSCORED = -1, -2  # the "buckets" of rated answers without a score
-
-
-def bucket_edges(low, high):
-    """Rounded, so that they read 0.2 rather than 0.19999999999999996."""
-    return [round(low + (high - low) * step / BUCKETS, 9) for step in range(BUCKETS + 1)]
-
-
-def bucket_counts(rated, low, high):
-    """{bucket: (up, down)} of the rated answers with buckets from low to high (the last
-    one holding high and anything above), NO_PASSAGES and UNSCORED; and the lowest and
-    highest best score."""
+def scores_per_day(scope):
+    """{day: ({bin: (up, down)}, lowest score, highest score)} of the rated answers: a bin
+    holds the best passage scores from bin/10 (inclusive) to (bin + 1)/10, or is
+    NO_PASSAGES or UNSCORED (passages but no score)."""
+    day = day_of(ChatMessage.created_at)
     score = ChatMessage.best_score
-    bucket = case(
+    category = case(
         (ChatMessage.passage_count == 0, NO_PASSAGES),
         (score.is_(None), UNSCORED),
-        *((score < edge, index) for index, edge in enumerate(bucket_edges(low, high)[1:-1])),
-        else_=BUCKETS - 1,
+        else_=tenth_of(score),
     )
-    rows = db.session.execute(
-        rated.add_columns(
-            bucket,
-            func.count().filter(RATED_UP),
-            func.count().filter(RATED_DOWN),
-            func.min(func.min(score)).over(),
-            func.max(func.max(score)).over(),
-        ).group_by(bucket)
-    ).all()
-    counts = {row[0]: (row[1], row[2]) for row in rows}
-    return counts, rows[0][3] if rows else None, rows[0][4] if rows else None
+    query = select(
+        day,
+        category,
+        func.count().filter(RATED_UP),
+        func.count().filter(RATED_DOWN),
+        func.min(func.min(score)).over(partition_by=day),
+        func.max(func.max(score)).over(partition_by=day),
+    ).select_from(ChatMessage)
+    query = query.where(ChatMessage.sender == "ai", ChatMessage.feedback_rating.is_not(None))
+    found = {}
+    for row in db.session.execute(in_scope(query, scope, ChatMessage).group_by(day, category)):
+        bins, _, _ = found.setdefault(str(row[0]), ({}, row[4], row[5]))
+        bins[row[1]] = (row[2], row[3])
+    return found
 
 
-def bucket_range(lowest, highest):
-    """0 to 1, widened to whole numbers that hold every score."""
-    low = min(0.0, math.floor(lowest)) if lowest is not None else 0.0
-    high = max(1.0, math.ceil(highest)) if highest is not None else 1.0
-    return low, high
+def tenth_of(score):
+    """floor(score * 10): the bin of a score. Rounded first, so that 0.3 (which times 10
+    is 2.9999999999999996 in binary) falls in bin 3."""
+    tenths = func.round(cast(score * 10, Numeric), 6)
+    if dialect() == "postgresql":
+        return cast(func.floor(tenths), BigInteger)
+    truncated = cast(tenths, BigInteger)  # SQLite truncates towards zero
+    return truncated - case((tenths < truncated, 1), else_=0)
 
 
 def models_per_day(scope):
