@@ -2,9 +2,19 @@
 rules for what may be stored are the API's own (the column lengths, `storable_problem`)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
+from ragchat.insights import SOURCE_ORDERS
+from ragchat.insights.period import LAST_DAYS
 from ragchat.rules import TITLE_LENGTH, USER_ID_LENGTH, storable_problem
 
 
@@ -28,33 +38,6 @@ class SignInForm(FlaskForm):
         "API key", filters=[strip], validators=[DataRequired("Enter an API key.")]
     )
     next = HiddenField()
-
-
-class FilterForm(FlaskForm):
-    """The chat list's filters: a GET form, which only reads, so it needs no token."""
-
-    class Meta:
-        csrf = False
-
-    # Not stripped: user ids are matched exactly, as the API stored them.
-    user_id = StringField(
-        "User id",
-        validators=[Optional(strip_whitespace=False), at_most(USER_ID_LENGTH), storable],
-    )
-    q = StringField(
-        "Title contains", filters=[strip], validators=[Optional(), at_most(TITLE_LENGTH), storable]
-    )
-    favorites = BooleanField("Favorites only", false_values=("", "0", "false"))
-    rated_down = BooleanField("Rated down only", false_values=("", "0", "false"))
-
-    def arguments(self):
-        """The filters in use, as query arguments (for links that keep them)."""
-        fields = {"user_id": self.user_id.data, "q": self.q.data}
-        if self.favorites.data:
-            fields["favorites"] = "1"
-        if self.rated_down.data:
-            fields["rated_down"] = "1"
-        return {name: value for name, value in fields.items() if value}
 
 
 class RenameForm(FlaskForm):
@@ -85,4 +68,31 @@ class SearchForm(FlaskForm):
         "Search all chats",
         filters=[strip],
         validators=[DataRequired("Enter words to find."), at_most(500), storable],
+    )
+
+
+def offered_days(form, field):
+    if field.data is not None and field.data not in LAST_DAYS:
+        *most, last = LAST_DAYS
+        raise ValidationError(f"Choose {', '.join(map(str, most))} or {last} days.")
+
+
+class InsightsForm(FlaskForm):
+    """The insights page's choices (a GET form, so no token): the last `days` days, or the
+    days from `since` to `until`; one end user or all; how the sources are ordered."""
+
+    class Meta:
+        csrf = False
+
+    days = IntegerField("Days", validators=[Optional(), offered_days])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])
+    user_id = StringField(
+        "User id",
+        validators=[Optional(strip_whitespace=False), at_most(USER_ID_LENGTH), storable],
+    )
+    sort = SelectField(
+        "Sources by",
+        choices=[SelectChoice(order) for order in SOURCE_ORDERS],
+        default=SOURCE_ORDERS[0],
     )

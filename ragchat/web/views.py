@@ -11,7 +11,8 @@ from ragchat.exceptions import InvalidInput
 from ragchat.rules import MAX_PAGE, MAX_SEQ, user_id_problem
 from ragchat.transactions import one_transaction
 from ragchat.web.auth import current_tenant, no_store, safe_next, scope_required
-from ragchat.web.forms import ConfirmForm, FavoriteForm, FilterForm, RenameForm, SearchForm
+from ragchat.web.filters import FilterForm
+from ragchat.web.forms import ConfirmForm, FavoriteForm, RenameForm, SearchForm
 
 bp = Blueprint("web", __name__)
 bp.after_request(no_store)
@@ -38,18 +39,19 @@ def past_the_end(page):
 @bp.get("/")
 @scope_required("read")
 def index():
-    """The tenant's chats, most recently active first, narrowed by the filters."""
-    form = FilterForm(request.args)
+    """The tenant's chats, most recently active first, narrowed by the filters (those of
+    the insights page's links too)."""
+    form = FilterForm.from_query(request.args)
     if not form.validate():
         return render_template("sessions/list.html", form=form, chats=None), 422
+    if "" in request.args.values():  # the form sends its empty fields too: not in links
+        return redirect(url_for("web.index", **form.arguments()))
     page = sessions.list_sessions(
         current_tenant(),
         form.user_id.data or None,
-        is_favorite=True if form.favorites.data else None,
-        has_feedback="down" if form.rated_down.data else None,
-        title_contains=form.q.data or None,
         page=page_number(),
         size=CHATS_PER_PAGE,
+        **form.session_filters(),
     )
     return past_the_end(page) or render_template(
         "sessions/list.html", form=form, chats=page, filters=form.arguments()

@@ -14,6 +14,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LIST_VIEWPORT = {"width": 1280, "height": 800}
+# Every chart on the page drawn: each canvas holds its Chart.js chart (the insights page).
+CHARTS_DRAWN = """() => {
+    const canvases = [...document.querySelectorAll("main canvas")];
+    return canvases.length > 0 && canvases.every(canvas => window.Chart?.getChart(canvas));
+}"""
 CHAT_VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -54,7 +59,10 @@ def sign_in(page, key, next_path=None):
 
 def take_screenshots(browser, demo, folder):
     folder.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(base_url=demo.url, viewport=LIST_VIEWPORT)
+    # Reduced motion: the charts are drawn at once, not caught halfway through growing.
+    context = browser.new_context(
+        base_url=demo.url, viewport=LIST_VIEWPORT, reduced_motion="reduce"
+    )
     try:
         page = context.new_page()
         sign_in(page, demo.admin_key)
@@ -66,6 +74,20 @@ def take_screenshots(browser, demo, folder):
         page.set_viewport_size(LIST_VIEWPORT)
         page.goto("/search?q=refund+damaged")
         page.screenshot(path=folder / "search.png")
+        page.goto("/insights")
+        page.wait_for_function(CHARTS_DRAWN)
+        # From the top to the first sources in the table: the figures asked for first.
+        row = page.locator("table.sources-table tbody tr").nth(5).bounding_box()
+        page.screenshot(
+            path=folder / "insights.png",
+            full_page=True,
+            clip={
+                "x": 0,
+                "y": 0,
+                "width": LIST_VIEWPORT["width"],
+                "height": row["y"] + row["height"],
+            },
+        )
     finally:
         context.close()
 

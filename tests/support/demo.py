@@ -1,12 +1,14 @@
 """The demo the browser tests (and the README's screenshots) run on: support chats with
 retrieved passages, a long chat, another tenant's chat, and keys of each kind, seeded
-through a real server's HTTP API."""
+through a real server's HTTP API; and four weeks of earlier chats for insights, imported
+with their own times (tests/support/history.py)."""
 
 from dataclasses import dataclass, field
 
 from ragchat.auth.keys import issue_key
 from ragchat.extensions import db
 from tests.support.database import API_KEY, build_app
+from tests.support.history import seed_history
 from tests.support.server import call
 
 LONG_CHAT_LENGTH = 120
@@ -305,6 +307,7 @@ class Demo:
     empty_key: str = ""  # a third tenant, without chats
     other_session: str = ""
     chats: dict = field(default_factory=dict)  # title -> session id
+    history: list = field(default_factory=list)  # the imported chats of the weeks before
 
     def api(self, path, method="GET", body=None, key=None):
         return call(f"{self.url}/api{path}", method, body, key or self.admin_key)
@@ -350,6 +353,7 @@ def create_keys(database_url, instance_path, *keys):
 
 
 def seed(demo, database_url):
+    demo.history = seed_history(database_url, demo.env["INSTANCE_PATH"])
     demo.chats[LONG_CHAT[1]] = demo.create_chat(*LONG_CHAT, long_chat_messages())
     for user_id, title, favorite, messages in DEMO_CHATS:
         demo.chats[title] = demo.create_chat(

@@ -50,9 +50,11 @@ def test_the_list_filters_chats_rated_down(browser, api, make_session, add_messa
             rate(api, session["id"], message["id"], rating)
 
     everything = browser.get("/").get_data(as_text=True)
-    rated_down = browser.get("/?rated_down=1").get_data(as_text=True)
+    rated_down = browser.get("/?rating=down").get_data(as_text=True)
 
     assert all(title in everything for title in ("Went wrong", "Went well", "Unrated"))
     assert "Went wrong" in rated_down
     assert "Went well" not in rated_down and "Unrated" not in rated_down
-    assert 'name="rated_down"' in everything
+    assert '<select id="rating" name="rating">' in everything
+    old_link = browser.get("/?rated_down=1").get_data(as_text=True)  # before the select
+    assert "Went wrong" in old_link and "Went well" not in old_link
