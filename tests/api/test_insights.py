@@ -2,145 +2,15 @@
 shape, answers without context, a deleted answer, an erased user and another tenant's
 chats, which are never counted."""
 
-import json
-import uuid
-
 import pytest
 
-from ragchat.chats.imports import import_lines
-from ragchat.extensions import db
-
-PERIOD = "since=2026-11-01&until=2026-11-03"
-
-
-def message(seq, sender, when, *, context=None, rating=None, **metadata):
-    return {
-        "id": str(uuid.uuid4()),
-        "seq": seq,
-        "sender": sender,
-        "content": f"{sender} {seq}",
-        "context": context or {},
-        "metadata": metadata,
-        "feedback": rating and {"rating": rating, "created_at": when},
-        "created_at": when,
-    }
-
-
-def chat(user_id, started, *messages, tenant="default"):
-    record = {
-        "id": str(uuid.uuid4()),
-        "user_id": user_id,
-        "title": f"{user_id}'s chat",
-        "created_at": started,
-        "updated_at": max([started] + [m["created_at"] for m in messages]),
-        "messages": list(messages),
-    }
-    return record | {"tenant": tenant}
-
-
-def chunk(source, score):
-    return {"chunks": [{"text": "…", "source": source, "score": score}]}
-
-
-ALICE = chat(
-    "alice",
-    "2026-11-01T09:00:00Z",
-    message(1, "user", "2026-11-01T09:00:00Z"),
-    message(
-        2,
-        "ai",
-        "2026-11-01T09:01:00Z",
-        context={
-            "chunks": [
-                {"text": "a", "source": "handbook.md", "score": 0.9},
-                {"text": "b", "source": "faq.md", "score": 0.35},
-            ]
-        },
-        rating="down",
-        model="gpt-a",
-        latency_ms="100",
-        prompt_tokens="10",
-        completion_tokens="5",
-    ),
-    message(
-        3,
-        "ai",
-        "2026-11-02T10:00:00Z",
-        context={
-            "documents": [
-                {
-                    "page_content": "c",
-                    "metadata": {"source": "handbook.md", "relevance_score": 0.55},
-                }
-            ]
-        },
-        rating="up",
-        model="gpt-a",
-        latency_ms="300",
-        prompt_tokens="20",
-        completion_tokens="7",
-    ),
-    message(4, "ai", "2026-11-02T11:00:00Z", context=chunk("deleted.md", 0.2), rating="down"),
-)
-BOB = chat(
-    "bob",
-    "2026-11-02T12:00:00Z",
-    message(1, "user", "2026-11-02T12:00:00Z"),
-    message(
-        2,
-        "ai",
-        "2026-11-02T12:01:00Z",
-        context={"sources": [{"content": "d", "url": "https://example.com/pricing"}]},
-        rating="down",
-        model="gpt-b",
-        latency_ms="50",
-    ),
-    message(3, "ai", "2026-11-03T08:00:00Z", rating="down"),
-    message(
-        4,
-        "ai",
-        "2026-11-03T08:05:00Z",
-        context={"citations": [{"text": "e", "title": "Policy", "similarity": 0.72}]},
-        model="gpt-a",
-        latency_ms="200",
-    ),
-)
-CAROL = chat(
-    "carol",
-    "2026-10-30T10:00:00Z",
-    message(1, "ai", "2026-10-31T23:59:59Z", context=chunk("handbook.md", 0.8), rating="down"),
-    message(
-        2,
-        "ai",
-        "2026-11-03T09:00:00Z",
-        context=chunk("handbook.md", 0.1),
-        rating="down",
-        model="gpt-a",
-        latency_ms="400",
-        prompt_tokens="7",
-    ),
-    message(3, "user", "2026-11-04T00:00:00Z"),
-)
-DAVE = chat(  # erased
-    "dave",
-    "2026-11-01T10:00:00Z",
-    message(1, "ai", "2026-11-01T10:00:00Z", context=chunk("handbook.md", 0.5), rating="down"),
-)
-OTHER_TENANT = chat(
-    "alice",
-    "2026-11-01T09:00:00Z",
-    message(1, "ai", "2026-11-01T09:00:00Z", context=chunk("handbook.md", 0.3), rating="down"),
-    tenant="other",
-)
+from tests.support.insight_records import ALICE, BOB, CAROL, DAVE, OTHER_TENANT, PERIOD
+from tests.support.records import chunks, import_chats
 
 
 @pytest.fixture
 def seeded(app, api):
-    lines = [json.dumps(record).encode() for record in (ALICE, BOB, CAROL, DAVE, OTHER_TENANT)]
-    with app.app_context():
-        report = import_lines(lines, tenant=None)
-        assert report.rejected == [] and report.sessions == 5
-        db.session.remove()
+    import_chats(app, ALICE, BOB, CAROL, DAVE, OTHER_TENANT)
     deleted = api.delete(f"/api/sessions/{ALICE['id']}/messages/{ALICE['messages'][3]['id']}")
     assert deleted.status_code == 204
     assert api.delete("/api/users/dave").status_code == 200
@@ -315,7 +185,7 @@ def test_insights_need_the_read_scope(client, as_key, issue_key):
 def test_ratings_given_changed_and_cleared_later_count_for_the_sources(api, make_session):
     session_id = make_session()["id"]
     path = f"/api/sessions/{session_id}/messages"
-    answer = api.post(path, json={"sender": "ai", "content": "a", "context": chunk("x.md", 0.4)})
+    answer = api.post(path, json={"sender": "ai", "content": "a", "context": chunks(("x.md", 0.4))})
     feedback = f"{path}/{answer.json['id']}/feedback"
 
     def counted():
@@ -335,7 +205,9 @@ def test_scores_beyond_0_to_1_widen_the_buckets_to_whole_numbers(api, make_sessi
     session_id = make_session()["id"]
     path = f"/api/sessions/{session_id}/messages"
     for score, rating in ((2.5, "up"), (-0.5, "down"), (0.2, "down")):
-        answer = api.post(path, json={"sender": "ai", "content": "a", "context": chunk("x", score)})
+        answer = api.post(
+            path, json={"sender": "ai", "content": "a", "context": chunks(("x", score))}
+        )
         api.put(f"{path}/{answer.json['id']}/feedback", json={"rating": rating})
     buckets = insights(api, "")["retrieval"]["buckets"]
     assert (buckets[0]["low"], buckets[-1]["high"]) == (-1.0, 3.0)  # ten buckets of 0.4

@@ -2,27 +2,23 @@
 settled day's figures makes the kept ones out of date, so what insights answer is always
 what counting afresh gives."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select, text
 
-from ragchat.chats.imports import import_lines
 from ragchat.chats.retention import purge
 from ragchat.extensions import db
 from ragchat.models import InsightDay
-from tests.api.test_insights import ALICE, BOB, CAROL, PERIOD, chat, chunk, message
+from tests.support.insight_records import ALICE, BOB, CAROL, PERIOD
+from tests.support.records import chat, chunks, import_chats, message
 
 QUERY = f"{PERIOD}&sources=100"
 
 
 @pytest.fixture
 def seeded(app):
-    lines = [json.dumps(record).encode() for record in (ALICE, BOB, CAROL)]
-    with app.app_context():
-        assert import_lines(lines).sessions == 3
-        db.session.remove()
+    import_chats(app, ALICE, BOB, CAROL)
 
 
 def kept_days(app):
@@ -53,7 +49,7 @@ def test_today_and_yesterday_are_always_counted_afresh(app, api, make_session, a
     query = f"since={today - timedelta(days=3)}&until={today}"
     api.get(f"/api/insights?{query}")
     assert kept_days(app) == 2  # three and two days ago
-    add_message(make_session()["id"], sender="ai", context=chunk("new.md", 0.5))
+    add_message(make_session()["id"], sender="ai", context=chunks(("new.md", 0.5)))
     found = api.get(f"/api/insights?{query}").json
     assert found["totals"]["answers"] == 1 and found["sources"][0]["source"] == "new.md"
 
@@ -93,14 +89,8 @@ def purge_old_chats(api):
 
 
 def import_more(api):
-    late = chat(
-        "erin",
-        "2026-11-02T08:00:00Z",
-        message(1, "ai", "2026-11-02T08:00:00Z", context=chunk("imported.md", 0.7), rating="down"),
-    )
-    with api.application.app_context():
-        assert import_lines([json.dumps(late).encode()]).sessions == 1
-        db.session.remove()
+    late = message("ai", "2026-11-02T08:00:00Z", context=chunks(("new.md", 0.7)), rating="down")
+    import_chats(api.application, chat("Erin's chat", "erin", "2026-11-02T08:00:00Z", late))
 
 
 @pytest.mark.parametrize(
