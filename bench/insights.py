@@ -16,7 +16,7 @@ and with one settled day to count again after a rating, which is what a reviewer
 costs the next look.
 
     python bench/insights.py [--messages 1000000] [--days 90] [--rounds 40]
-                             [--database-url postgresql://…] [--keep]
+                             [--database-url postgresql://…] [--keep] [--seeded URL]
 
 Prints a Markdown table, writes bench/results/insights-<timestamp>.json, drops the database.
 """
@@ -294,6 +294,9 @@ def parse_args(argv):
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--database-url", default=DEFAULT_SERVER)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--seeded", metavar="URL", help="measure a database an earlier run kept (no seeding)"
+    )
     return parser.parse_args(argv)
 
 
@@ -306,12 +309,15 @@ def main(argv=None):
     api_key = "rck_bench_" + secrets.token_urlsafe(24)
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ragchat-in-")))
-        url = stack.enter_context(scratch_database(args.database_url, keep=args.keep))
         started = time.perf_counter()
-        with bench_app(url, api_key, scratch / "seed-instance"):
-            upgrade()
-            seed(args.messages, args.days, progress)
-            check_facts()
+        if args.seeded:  # a database kept by an earlier run (--keep): measured again
+            url = args.seeded
+        else:
+            url = stack.enter_context(scratch_database(args.database_url, keep=args.keep))
+            with bench_app(url, api_key, scratch / "seed-instance"):
+                upgrade()
+                seed(args.messages, args.days, progress)
+                check_facts()
         seeded = round(time.perf_counter() - started)
         progress(f"seeded and checked in {seeded} s")
         server = stack.enter_context(

@@ -187,7 +187,8 @@ def store(record, tenant):
         if record["key"] is not None and not session_exists(tenant, record["id"]):
             raise Rejected(f"Another session of tenant '{tenant}' has the key {record['key']!r}.")
         return None
-    insight_days.changed(tenant)  # its messages may fall on settled days
+    sent = [message["created_at"] for message in messages] or [record["created_at"]]
+    insight_days.changed_between(tenant, min(sent), max(sent))  # on settled days, maybe
     for start in range(0, len(messages), INSERT_BATCH):
         batch = messages[start : start + INSERT_BATCH]
         taken = db.session.scalars(

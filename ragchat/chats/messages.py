@@ -6,7 +6,7 @@ from functools import cache
 
 from sqlalchemy import Integer, bindparam, delete, func, select, update
 
-from ragchat.chats.sessions import get_session
+from ragchat.chats.sessions import days_touched, get_session
 from ragchat.exceptions import MessageNotFound, SessionNotFound
 from ragchat.extensions import db
 from ragchat.insights import cache as insight_days
@@ -101,7 +101,7 @@ def clear_messages(tenant, session_id):
     ).scalar_one_or_none()
     if emptied is None:
         raise SessionNotFound
-    insight_days.changed(tenant)
+    insight_days.changed_between(tenant, *days_touched(tenant, ChatSession.id == session_id))
     db.session.execute(
         delete(ChatMessage).where(
             ChatMessage.tenant_id == tenant, ChatMessage.session_id == session_id

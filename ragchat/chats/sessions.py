@@ -11,7 +11,7 @@ from ragchat.chats.filters import MessageMatch, has_message
 from ragchat.exceptions import Conflict, InvalidInput, SessionNotFound
 from ragchat.extensions import db
 from ragchat.insights import cache as insight_days
-from ragchat.models import ChatSession, insert_or_skip
+from ragchat.models import ChatMessage, ChatSession, insert_or_skip
 from ragchat.paging import aware_time, decode_cursor, encode_cursor, paginate, uuid_of, window
 from ragchat.rules import MAX_METADATA_KEYS
 
@@ -179,20 +179,41 @@ def merged_metadata(current, changes):
 
 def delete_session(tenant, session_id):
     """Delete a session; the database's ON DELETE CASCADE removes its messages."""
+    span = days_touched(tenant, ChatSession.id == session_id)
     deleted = db.session.execute(
         delete(ChatSession).where(ChatSession.tenant_id == tenant, ChatSession.id == session_id)
     )
     if deleted.rowcount == 0:
         raise SessionNotFound
-    insight_days.changed(tenant)
+    insight_days.changed_between(tenant, *span)
+
+
+def days_touched(tenant, *conditions):
+    """The first and last moment at which one of the tenant's chats meeting `conditions`
+    started or had a message sent: the days whose insights change when they go. (Asked of
+    the messages themselves: an imported chat's may lie outside its own start and last
+    activity.)"""
+    chats = select(ChatSession.id).where(ChatSession.tenant_id == tenant, *conditions)
+    started = select(func.min(ChatSession.created_at), func.max(ChatSession.created_at))
+    sent = select(func.min(ChatMessage.created_at), func.max(ChatMessage.created_at))
+    moments = [
+        *db.session.execute(started.where(ChatSession.tenant_id == tenant, *conditions)).one(),
+        *db.session.execute(
+            sent.where(ChatMessage.tenant_id == tenant, ChatMessage.session_id.in_(chats))
+        ).one(),
+    ]
+    moments = [moment for moment in moments if moment is not None]
+    return (min(moments), max(moments)) if moments else (None, None)
 
 
 def erase_user(tenant, user_id):
     """Delete every session (and so every message) of one end user; say how many."""
+    span = days_touched(tenant, ChatSession.user_id == user_id)
     counts = db.session.scalars(
         delete(ChatSession)
         .where(ChatSession.tenant_id == tenant, ChatSession.user_id == user_id)
         .returning(ChatSession.message_count)
     ).all()
-    insight_days.changed(tenant)
+    if counts:
+        insight_days.changed_between(tenant, *span)
     return {"user_id": user_id, "sessions_deleted": len(counts), "messages_deleted": sum(counts)}

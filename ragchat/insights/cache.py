@@ -5,14 +5,15 @@ A day settles once it is over and the next one too (today and yesterday are alwa
 counted afresh: a message committed late, or on a server whose clock is a little behind,
 still counts). After that only a few writes change a day's figures: a rating given or
 taken back, a message deleted, a chat emptied or deleted, a user erased, a retention
-purge, an import. Each of these bumps a generation (insight_generations): the day's own,
-or the tenant's EVERY_DAY one when it may touch any day. A kept day is used only while
+purge, an import. Each of these bumps a generation (insight_generations): those of the
+days it touched (a chat's: from its start to its last message), or the tenant's EVERY_DAY
+one when that is more than a month of days, or unknown (a purge). A kept day is used only while
 both generations are still those it was counted under. The generations are read before
 the day is counted, so a change committed meanwhile leaves the kept figures already out of
 date rather than wrong.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
@@ -34,6 +35,26 @@ def changed(tenant, day=None):
         {"generation": InsightGeneration.generation + 1},
     )
     db.session.execute(statement)
+
+
+def changed_between(tenant, first, last):
+    """Say that the figures of the days from `first` to `last` (datetimes or dates) have
+    changed: each day's own generation, or the tenant's EVERY_DAY one for a long span."""
+    if first is None:  # nothing was there
+        return
+    first, last = as_day(first), as_day(last)
+    if (last - first).days >= MAX_SPAN:
+        changed(tenant)
+        return
+    for offset in range((last - first).days + 1):
+        changed(tenant, first + timedelta(days=offset))
+
+
+MAX_SPAN = 31  # days bumped one by one; a longer span bumps EVERY_DAY
+
+
+def as_day(moment):
+    return moment.date() if isinstance(moment, datetime) else moment
 
 
 def figures(tenant, period):

@@ -113,3 +113,17 @@ def test_a_change_to_a_settled_day_is_counted(app, api, seeded, change):
     after = api.get(f"/api/insights?{QUERY}").json
     assert after != before  # each change moves some figure of these days
     assert after == counted_afresh(app, api)
+
+
+def test_deleting_a_chat_whose_messages_lie_beyond_its_own_dates_is_counted(app, api, seeded):
+    """An imported chat's messages need not lie between its start and last activity: the
+    days of its messages change when it goes, not those of its own dates."""
+    answer = message("ai", "2026-11-03T12:00:00Z", context=chunks(("odd.md", 0.5)), rating="up")
+    odd = chat("Odd dates", "frank", "2026-11-01T07:00:00Z", answer)
+    odd["updated_at"] = odd["created_at"]
+    import_chats(app, odd)
+    before = api.get(f"/api/insights?{QUERY}").json
+    assert api.delete(f"/api/sessions/{odd['id']}").status_code == 204
+    after = api.get(f"/api/insights?{QUERY}").json
+    assert after["totals"]["rated_up"] == before["totals"]["rated_up"] - 1
+    assert after == counted_afresh(app, api)
