@@ -8,6 +8,8 @@ CHROMIUM := /usr/bin/chromium
 WRK := /usr/bin/wrk
 # A test runs ragchat behind PgBouncer in transaction mode.
 PGBOUNCER := /usr/sbin/pgbouncer
+# The multi-instance test puts HAProxy in front of two ragchat instances.
+HAPROXY := /usr/sbin/haproxy
 
 .PHONY: run test screenshots lint format migrate clean
 
@@ -15,7 +17,7 @@ run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
-test: $(VENV)/.dev $(CHROMIUM) $(WRK) $(PGBOUNCER)
+test: $(VENV)/.dev $(CHROMIUM) $(WRK) $(PGBOUNCER) $(HAPROXY)
 	$(BIN)/pytest
 
 # The README's screenshots of the review UI, taken by the browser tests' set-up.
@@ -61,6 +63,11 @@ $(PGBOUNCER):
 	@echo "The connection-pooler test needs PgBouncer: installing Debian's package (as root)."
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pgbouncer
+
+$(HAPROXY):
+	@echo "The multi-instance test needs HAProxy: installing Debian's package (as root)."
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

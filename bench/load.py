@@ -16,7 +16,8 @@ traffic (100,000 requests by default) then shows whether the workers' memory gro
     python bench/load.py --smoke      # seconds: tiny data, every scenario once, 2xx only
 
 Prints Markdown tables and the verdict on the targets, and writes everything to
-bench/results/load-<timestamp>.json. The database is dropped at the end. Needs `wrk`.
+bench/results/load-<timestamp>.json. The database is dropped at the end. Needs `wrk`, and
+Redis for the rate-limit counts that the worker processes share (RATE_LIMIT_STORE).
 """
 
 import argparse
@@ -34,6 +35,8 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script: ragchat lives beside bench/
@@ -46,6 +49,10 @@ from scratch import scratch_database  # noqa: E402
 from tests.support.server import Server, probe, worker_rss  # noqa: E402
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+# Rate-limit counts that every worker process shares, as production with several workers
+# keeps them: on memory://, gunicorn.conf.py would serve one process with threads instead
+# (ragchat/settings/workers.py), and the ceiling and the floor alike.
+RATE_LIMIT_STORE = "redis://127.0.0.1:6379/13"
 RESULTS_DIR = ROOT / "bench" / "results"
 SCRIPTS = ROOT / "bench" / "wrk"
 
@@ -112,12 +119,18 @@ def wrk(script, url, targets, *, connections, duration=None, requests=None, thre
 
 def server_settings(url, workers):
     """The environment every server under load gets, ragchat's and the references' alike."""
+    try:
+        redis.Redis.from_url(RATE_LIMIT_STORE, socket_connect_timeout=2).ping()
+    except redis.RedisError:  # ragchat would let requests through, each after a failed count
+        sys.exit(
+            f"the load benchmark counts rate limits in Redis: none answers at {RATE_LIMIT_STORE}"
+        )
     return {
         "RAGCHAT_ENV": "development",
         "API_KEY": "rck_operator_" + secrets.token_urlsafe(24),
         "SECRET_KEY": secrets.token_urlsafe(32),
         "RATE_LIMIT": "1000000/second",  # a limit the load cannot reach
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": RATE_LIMIT_STORE,
         "LOG_FILE": "",
         "DATABASE_URL": url,
         "WEB_CONCURRENCY": str(workers),

@@ -1,5 +1,6 @@
 """Extension objects, created unbound; `create_app` binds each with `init_app`."""
 
+import threading
 import time
 
 from flask import current_app, request
@@ -37,12 +38,23 @@ def rate_limit_key():
 
 
 class SweepingMemoryStorage(MemoryStorage):
-    """limits' in-process store, without a thread per request. The original drops expired
-    counts from a threading.Timer that it starts 10 ms after every count, so under load it
-    starts and stops a thread for about every request. This one sweeps in line, at most
-    once every SWEEP_SECONDS; a count is still read through get(), which drops it once
-    expired, so every limit holds exactly as before. (It overrides the original's private
-    scheduling hook: limits is pinned in requirements.txt.)"""
+    """limits' in-process store, exact under threads and without a thread per request.
+
+    Exact: gunicorn serves memory:// from one process's threads (gunicorn.conf.py), and
+    the original, though it adds under a lock per key, returns the count read after that
+    lock (two threads at a limit's edge can both be told the later count, and one is
+    refused early) and drops expired counts outside it (a count made as its window turns
+    over can be lost). Here one lock covers each whole call: a count is a few dictionary
+    operations, so the lock is never held for long.
+
+    No thread: the original drops expired counts from a threading.Timer that it starts
+    10 ms after every count, so under load it starts and stops a thread for about every
+    request. This one sweeps in line, at most once every SWEEP_SECONDS; a count is still
+    read through get(), which drops it once expired, so every limit holds exactly as
+    before. (It overrides the original's private scheduling hook: limits is pinned in
+    requirements.txt.) ragchat's limits are fixed windows: incr, get, decr, clear and
+    reset are all they call.
+    """
 
     STORAGE_SCHEME = ["ragchat+memory"]
     SWEEP_SECONDS = 10.0
@@ -51,8 +63,29 @@ class SweepingMemoryStorage(MemoryStorage):
         super().__init__(uri, **options)
         self.timer.cancel()  # the one the original starts at once
         self.next_sweep = time.monotonic() + self.SWEEP_SECONDS
+        self.lock = threading.RLock()  # incr calls get: re-entered by the same thread
 
-    def _MemoryStorage__schedule_expiry(self):
+    def incr(self, key, expiry, amount=1):
+        with self.lock:
+            return super().incr(key, expiry, amount)
+
+    def decr(self, key, amount=1):
+        with self.lock:
+            return super().decr(key, amount)
+
+    def get(self, key):
+        with self.lock:
+            return super().get(key)
+
+    def clear(self, key):
+        with self.lock:
+            return super().clear(key)
+
+    def reset(self):
+        with self.lock:
+            return super().reset()
+
+    def _MemoryStorage__schedule_expiry(self):  # called by incr and decr, under the lock
         if time.monotonic() >= self.next_sweep:
             self.next_sweep = time.monotonic() + self.SWEEP_SECONDS
             self._MemoryStorage__expire_events()

@@ -64,7 +64,7 @@ def key_id_type():
 
 
 def test_on_citus_it_distributes_by_tenant_parents_first_and_undoes_it(stubbed, monkeypatch):
-    monkeypatch.setattr(appends, "is_citus", lambda engine: True)
+    monkeypatch.setattr(appends, "is_citus", lambda connection: True)
     upgrade()
     assert calls() == DISTRIBUTE
     assert distributed() == {
@@ -127,7 +127,7 @@ def test_a_database_that_became_a_coordinator_is_distributed_by_running_0008_aga
     and `flask db upgrade` (docs/scaling.md) distribute it."""
     upgrade()
     stamp(revision="0007")
-    monkeypatch.setattr(appends, "is_citus", lambda engine: True)
+    monkeypatch.setattr(appends, "is_citus", lambda connection: True)
     upgrade()
     assert calls() == DISTRIBUTE
     assert key_id_type() == "BIGINT"

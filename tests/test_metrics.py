@@ -216,7 +216,13 @@ def test_gunicorn_workers_add_up_their_counts(tmp_path):
     stale = tmp_path / "instance" / "prometheus" / "counter_1.db"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"left over from a previous run")
-    settings = {"METRICS_ENABLED": "true", "API_KEY": API_KEY, "WEB_CONCURRENCY": "2"}
+    settings = {
+        "METRICS_ENABLED": "true",
+        "API_KEY": API_KEY,
+        "WEB_CONCURRENCY": "2",
+        # Counts every process shares: gunicorn then runs two worker processes, not threads.
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+    }
     bearer = {"Authorization": f"Bearer {API_KEY}"}
     with fresh_database(tmp_path) as url, Server(tmp_path, DATABASE_URL=url, **settings) as server:
         assert not stale.exists()

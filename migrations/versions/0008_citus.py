@@ -45,7 +45,7 @@ def on_postgresql():
 def on_citus():
     """Whether the database has the citus extension: the same answer that picks the
     append's statements (ragchat.chats.appends.is_citus)."""
-    return appends.is_citus(op.get_bind().engine)
+    return appends.is_citus(op.get_bind())
 
 
 def upgrade():

@@ -17,7 +17,7 @@ from datetime import datetime
 from cachetools import TTLCache
 from flask import current_app, g, request, session
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ragchat.extensions import RATE_LIMIT_IDENTITY, db
@@ -130,19 +130,40 @@ class KeyCache:
             self.entries.clear()
 
     def note_use(self, key_id):
-        """Record last use, at most once a minute per key: most requests write nothing."""
+        """Record last use, at most once a minute per key: most requests write nothing.
+
+        In a transaction of its own (a failed request still used its key), taken only once
+        the request's transaction, if one is open, has ended: a worker then never holds two
+        database connections at once. Behind PgBouncer in transaction mode with fewer
+        server connections than workers, workers each holding one and waiting for a
+        second could hold them all, and every request would wait."""
         now = time.monotonic()
         with self.lock:
             if now - self.noted.get(key_id, -LAST_USED_EVERY_SECONDS) < LAST_USED_EVERY_SECONDS:
                 return
             self.noted[key_id] = now
-        try:
-            with db.engine.begin() as connection:  # its own transaction: GETs never commit
-                connection.execute(
-                    update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow())
-                )
-        except SQLAlchemyError:
-            current_app.logger.warning("could not record the last use of key %s", key_id)
+        session = db.session()
+        if not session.in_transaction():
+            record_use(key_id)
+            return
+
+        def after_transaction_end(session, transaction):
+            if transaction.parent is None and not noted:  # the outermost one, once
+                noted.append(key_id)
+                record_use(key_id)
+
+        noted = []
+        event.listen(session, "after_transaction_end", after_transaction_end)
+
+
+def record_use(key_id):
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow())
+            )
+    except SQLAlchemyError:
+        current_app.logger.warning("could not record the last use of key %s", key_id)
 
 
 def cache():

@@ -242,22 +242,20 @@ def appends_in_one_statement():
     form = current_app.config.get("DATABASE_APPEND_FORM", "auto")
     if bind.dialect.name != "postgresql" or form == "split":
         return False
-    return form == "single" or not is_citus(bind)
+    return form == "single" or not is_citus(db.session.connection())
 
 
 CITUS = {}  # engine URL -> whether its database has the citus extension
 
 
-def is_citus(engine):
-    """Whether the database has the citus extension: asked once per engine, by a query
-    made on a connection of its own (not inside the caller's transaction)."""
-    key = str(engine.url)
+def is_citus(connection):
+    """Whether the database has the citus extension: asked once per engine, on the
+    caller's own connection (a request never takes a second one: behind a pooler with as
+    many server connections as workers, that could wait forever)."""
+    key = str(connection.engine.url)
     if key not in CITUS:
-        with engine.connect() as connection:
-            found = connection.execute(
-                text("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
-            ).first()
-        CITUS[key] = found is not None
+        asked = text("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
+        CITUS[key] = connection.execute(asked).first() is not None
     return CITUS[key]
 
 

@@ -1,5 +1,6 @@
 """Rate limits: per key, a brute-force guard per address, 429 problem+json with headers."""
 
+import sys
 import threading
 import time
 
@@ -182,3 +183,29 @@ def test_the_memory_store_still_drops_expired_counts(monkeypatch):
     store.incr("new", expiry=60)
     assert set(store.storage) == {"new"}
     assert store.get("new") == 1
+
+
+def test_the_memory_store_tells_each_count_to_one_caller_under_threads():
+    """gunicorn serves memory:// on threads. limits' own store reads the count it returns
+    after its lock, so two racing threads can both be told the later count."""
+    from ragchat.extensions import SweepingMemoryStorage
+
+    store, threads, each = SweepingMemoryStorage(), 8, 2000
+    told, start = [], threading.Barrier(threads)
+
+    def count():
+        start.wait()
+        told.extend([store.incr("key", expiry=60) for _ in range(each)])
+
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often enough for the race to show
+    try:
+        workers = [threading.Thread(target=count) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        sys.setswitchinterval(switch_interval)
+    assert sorted(told) == list(range(1, threads * each + 1))
+    assert store.get("key") == threads * each

@@ -11,6 +11,7 @@ from ragchat.exceptions import KeyNotActive
 from ragchat.extensions import db
 from ragchat.models import ApiKey, utcnow
 from tests.support.database import build_app
+from tests.support.web import sign_in
 
 SESSIONS = "/api/sessions?user_id=u"
 
@@ -152,6 +153,41 @@ def test_last_use_is_recorded_at_most_once_a_minute(app, issue_key, client):
     assert first is not None
     client.get(SESSIONS, headers={"X-API-Key": secret})
     assert stored(app, secret).last_used_at == first
+
+
+@pytest.mark.parametrize("path", [SESSIONS, "/"])
+def test_recording_a_first_use_holds_one_connection_at_a_time(app, issue_key, client, path):
+    """A key's first use is looked up in the request's transaction and noted in one of
+    its own, after it: behind PgBouncer in transaction mode, workers each holding one
+    server connection and waiting for a second could hold them all."""
+    secret = issue_key("acme", scopes=("read",))
+    headers = {"X-API-Key": secret}
+    if path == "/":  # the review UI: each page looks the signed-in key up
+        sign_in(client, secret)
+        callers.init_callers(app)  # an empty cache: the page looks the key up and notes it
+        headers = {}
+    with app.app_context():
+        pool = db.engine.pool
+        db.session.execute(update(ApiKey).values(last_used_at=None))
+        db.session.commit()
+    held, most = [0], [0]
+
+    def checked_out(*args):
+        held[0] += 1
+        most[0] = max(most[0], held[0])
+
+    def checked_in(*args):
+        held[0] -= 1
+
+    event.listen(pool, "checkout", checked_out)
+    event.listen(pool, "checkin", checked_in)
+    try:
+        assert client.get(path, headers=headers).status_code == 200
+    finally:
+        event.remove(pool, "checkout", checked_out)
+        event.remove(pool, "checkin", checked_in)
+    assert stored(app, secret).last_used_at is not None
+    assert most == [1]
 
 
 @pytest.mark.parametrize("scopes", [["admin"], ["admin", "read"]])

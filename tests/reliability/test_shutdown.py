@@ -17,6 +17,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from ragchat.settings import ROOT
@@ -31,6 +32,9 @@ GRACEFUL_TIMEOUT = int(
 IN_FLIGHT = 2
 LOAD_CLIENTS = 2
 WORKERS = IN_FLIGHT + LOAD_CLIENTS  # a worker for each held request, and some for the load
+# The two ways gunicorn.conf.py serves: threads of one process on the default memory://
+# rate-limit store, a process per worker on a shared one.
+LAYOUTS = {"threads": "memory://", "processes": "redis://127.0.0.1:6379/15"}
 
 
 class HeldRequest:
@@ -81,7 +85,8 @@ def outcome_of(error):
     return type(error).__name__
 
 
-def test_sigterm_lets_accepted_requests_finish(tmp_path):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_sigterm_lets_accepted_requests_finish(tmp_path, layout):
     with (
         fresh_database(tmp_path) as database_url,
         Server(
@@ -90,6 +95,7 @@ def test_sigterm_lets_accepted_requests_finish(tmp_path):
             API_KEY=API_KEY,
             RATE_LIMIT="1000000/minute",
             WEB_CONCURRENCY=str(WORKERS),
+            RATELIMIT_STORAGE_URI=LAYOUTS[layout],
         ) as server,
     ):
         status, session = call(f"{server.url}/api/sessions", "POST", {"user_id": "u"}, API_KEY)
@@ -128,7 +134,7 @@ def test_sigterm_lets_accepted_requests_finish(tmp_path):
     assert acknowledged  # the load did run
     assert acknowledged | {f"held {n}" for n in range(IN_FLIGHT)} <= stored
     record(
-        "graceful_shutdown",
+        f"graceful_shutdown_{layout}",
         requests=len(outcomes) + IN_FLIGHT,
         held_in_flight=IN_FLIGHT,
         held_completed=sum(status == 201 for status, _ in held_answers),

@@ -50,6 +50,9 @@ auth_type = trust
 auth_file = {users}
 pool_mode = transaction
 default_pool_size = {self.pool_size}
+; A client kept waiting this long for a server connection is refused: a starved pool fails
+; a test within seconds, with "query_wait_timeout" in ragchat's log.
+query_wait_timeout = 10
 max_client_conn = 200
 ignore_startup_parameters = extra_float_digits,options
 logfile = {self.scratch / "pgbouncer.log"}

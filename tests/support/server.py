@@ -4,6 +4,7 @@ under gunicorn with the project's gunicorn.conf.py, started the way `make run` s
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +13,8 @@ import urllib.error
 import urllib.request
 from contextlib import suppress
 from pathlib import Path
+
+from ragchat.settings.workers import worker_layout
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -59,9 +62,11 @@ class Server:
     `scratch` is a folder of the caller's: the instance folder and the log go there; `cwd`
     is the checkout served (a benchmark serves an older one beside this one).
     `settings` go on top of the environment (by default an SQLite database in the
-    instance folder, a generated development key and two workers). With `migrate`, the
-    database is upgraded first with the real `flask db upgrade`. The server is up when it
-    answers and all its workers have booted; `banner` holds what it printed until then.
+    instance folder, a generated development key and a concurrency of two: one process with
+    two threads on the default memory:// rate-limit store, two processes on a shared one).
+    With `migrate`, the database is upgraded first with the real `flask db upgrade`. The
+    server is up when it answers and all its worker processes have booted; `banner` holds
+    what it printed until then.
     """
 
     def __init__(self, scratch, *, app=None, migrate=True, cwd=ROOT, **settings):
@@ -126,16 +131,32 @@ class Server:
             self.process.kill()
             self.process.wait()
 
+    def kill(self):
+        """SIGKILL to the master and every worker at once: a crash, not a shutdown (a worker
+        left without its master would go on serving for a while)."""
+        workers = worker_rss(self.pid)
+        self.process.kill()
+        for pid in workers:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+
     @property
     def pid(self):
         return self.process.pid
 
+    @property
+    def worker_processes(self):
+        """How many worker processes gunicorn.conf.py starts for these settings."""
+        store = self.env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        return worker_layout(store, int(self.env["WEB_CONCURRENCY"] or 1))[0]
+
     def wait_until_up(self, timeout=60):
         deadline = time.monotonic() + timeout
-        workers = int(self.env["WEB_CONCURRENCY"] or 1)
         while time.monotonic() < deadline and self.process.poll() is None:
             with suppress(OSError):
-                if probe(self.url + "/") < 500 and len(worker_rss(self.pid)) >= workers:
+                up = probe(self.url + "/") < 500
+                if up and len(worker_rss(self.pid)) >= self.worker_processes:
                     self.banner = self.output().splitlines()
                     return
             time.sleep(0.1)
