@@ -32,6 +32,7 @@ from ragchat.settings.parsing import (
     parse_storage_uri,
     parse_workers,
 )
+from ragchat.settings.workers import worker_layout
 
 DEV_KEY_FILE = "dev-api-key"
 SECRET_KEY_FILE = "secret-key"  # noqa: S105 (a file name)
@@ -176,7 +177,12 @@ def framework_config(settings):
     """What Flask and its extensions need, derived from our settings."""
     return {
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(
-            settings["SQLALCHEMY_DATABASE_URI"], settings["DATABASE_PREPARED_STATEMENTS"]
+            settings["SQLALCHEMY_DATABASE_URI"],
+            settings["DATABASE_PREPARED_STATEMENTS"],
+            # A process serving on threads holds a connection per request at once.
+            requests_at_once=worker_layout(
+                settings["RATELIMIT_STORAGE_URI"], settings["WEB_CONCURRENCY"]
+            )[1],
         ),
         "RATELIMIT_HEADERS_ENABLED": True,
         # A rate-limit store outage is logged and waved through, not turned into errors.

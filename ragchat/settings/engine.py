@@ -14,13 +14,16 @@ from ragchat import jsontext
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 2  # the health check must answer within a couple of seconds
 POOL_TIMEOUT_SECONDS = 5  # waiting for a free connection longer than this is an outage
+DEFAULT_POOL_SIZE = 5
 PING_AFTER_IDLE_SECONDS = 1  # a pooled connection idle for longer is checked before use
 
 
-def engine_options(uri, prepared_statements=True):
+def engine_options(uri, prepared_statements=True, requests_at_once=1):
     """The engine's options. Without `prepared_statements` (behind PgBouncer in transaction
     mode, which hands each transaction any server connection and, before 1.21, keeps no
-    prepared statement across them), psycopg never prepares one on the server."""
+    prepared statement across them), psycopg never prepares one on the server. The pool
+    keeps a connection for each of the `requests_at_once` a process serves (its threads),
+    five at least, SQLAlchemy's default."""
     json_options = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads}
     if make_url(uri).get_backend_name() == "sqlite":
         # Writers wait for each other instead of failing with "database is locked".
@@ -29,6 +32,7 @@ def engine_options(uri, prepared_statements=True):
     if not prepared_statements:
         connect_args["prepare_threshold"] = None
     return {
+        "pool_size": max(DEFAULT_POOL_SIZE, requests_at_once),
         "pool_timeout": POOL_TIMEOUT_SECONDS,
         # The connection used last is used next: one stays busy (its prepared statements
         # warm) and any others sit idle, rather than each taking every other request.

@@ -220,3 +220,21 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(settings, value, thr
     )
     connect_args = framework_config(loaded)["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
     assert connect_args.get("prepare_threshold", "absent") == threshold
+
+
+@pytest.mark.parametrize(
+    ("storage", "concurrency", "pool"),
+    [("memory://", "17", 17), ("memory://", "3", 5), ("redis://127.0.0.1:6379/0", "17", 5)],
+)
+def test_a_process_on_threads_keeps_a_connection_for_each(settings, storage, concurrency, pool):
+    """On memory://, one process serves WEB_CONCURRENCY requests on threads: its pool holds
+    one connection for each (no request waits for another's); a process of its own per
+    request keeps SQLAlchemy's five."""
+    from ragchat.settings import framework_config
+
+    loaded = settings(
+        DATABASE_URL="postgresql://db.example/ragchat",
+        RATELIMIT_STORAGE_URI=storage,
+        WEB_CONCURRENCY=concurrency,
+    )
+    assert framework_config(loaded)["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == pool
