@@ -31,12 +31,11 @@ CPU_GROUPS = {"workers", "postgres", "postgres_other", "wrk"}
 STORAGE_VARIANTS = ("with_search_index", "without_search_index")
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (make test installs it)")
-def test_load_benchmark_runs_every_scenario_with_only_2xx(tmp_path):
-    """Against ragchat and against the floor alike."""
-    options = ["--smoke", "--workers", "2", "--database-url", postgres_server()]
+def run_benchmark(name, options, results_dir):
+    """Run bench/<name>.py to its end (it must succeed): the results it saved, and what it
+    printed."""
     finished = subprocess.run(
-        [sys.executable, "bench/load.py", *options, "--results-dir", str(tmp_path)],
+        [sys.executable, f"bench/{name}.py", *options, "--results-dir", str(results_dir)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -44,14 +43,21 @@ def test_load_benchmark_runs_every_scenario_with_only_2xx(tmp_path):
         check=False,
     )
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    (saved,) = tmp_path.glob("load-*.json")
-    results = json.loads(saved.read_text())
+    (saved,) = results_dir.glob(f"{name}-*.json")
+    return json.loads(saved.read_text()), finished.stdout
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (make test installs it)")
+def test_load_benchmark_runs_every_scenario_with_only_2xx(tmp_path):
+    """Against ragchat and against the floor alike."""
+    options = ["--smoke", "--workers", "2", "--database-url", postgres_server()]
+    results, printed = run_benchmark("load", options, tmp_path)
 
     scenarios = results["scenarios"]
     assert set(scenarios) >= SCENARIOS
     if results["search_status"] in (404, 405):  # the endpoint is optional here
         assert "search" not in scenarios
-        assert "search" in finished.stdout and "not available" in finished.stdout
+        assert "search" in printed and "not available" in printed
     else:
         assert "search" in scenarios
     for name, scenario in scenarios.items():
@@ -63,7 +69,7 @@ def test_load_benchmark_runs_every_scenario_with_only_2xx(tmp_path):
     for name in FLOOR_SCENARIOS:  # each ragchat scenario has its ratio to the floor
         floor = scenarios[f"{name}@floor"]["rps"]
         assert scenarios[name]["floor_ratio"] == pytest.approx(scenarios[name]["rps"] / floor)
-    assert "Ratio to floor" in finished.stdout and "CPU per request" in finished.stdout
+    assert "Ratio to floor" in printed and "CPU per request" in printed
     long_run = results["long_run"]
     assert long_run["run"]["requests"] >= 300
     assert (long_run["run"]["non_2xx"], long_run["run"]["socket_errors"]) == (0, 0)
@@ -77,17 +83,7 @@ def test_storage_benchmark_measures_every_table_with_and_without_the_search_inde
     written as ragchat writes them, and the search index only where it belongs."""
     messages = 90  # four chats of 20 and one of 10
     options = ["--messages", str(messages), "--tenants", "3", "--database-url", postgres_server()]
-    finished = subprocess.run(
-        [sys.executable, "bench/storage.py", *options, "--results-dir", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    (saved,) = tmp_path.glob("storage-*.json")
-    results = json.loads(saved.read_text())
+    results, printed = run_benchmark("storage", options, tmp_path)
 
     with_index, without = (results["variants"][name] for name in STORAGE_VARIANTS)
     for variant in (with_index, without):
@@ -108,4 +104,4 @@ def test_storage_benchmark_measures_every_table_with_and_without_the_search_inde
         ("chat_sessions", "index ix_chat_sessions_search"),
     }
     assert parts[0][("chat_messages", "heap")] > 0 and parts[0][("message_sources", "heap")] > 0
-    assert "**all tables**" in finished.stdout and "MiB per 1M messages" in finished.stdout
+    assert "**all tables**" in printed and "MiB per 1M messages" in printed

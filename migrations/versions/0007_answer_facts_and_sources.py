@@ -69,9 +69,9 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("rating", sa.String(length=4), nullable=True),
         sa.ForeignKeyConstraint(
-            ["tenant_id", "message_id"],
-            ["chat_messages.tenant_id", "chat_messages.id"],
-            name="fk_message_sources_message",
+            ["tenant_id", "session_id"],
+            ["chat_sessions.tenant_id", "chat_sessions.id"],
+            name="fk_message_sources_session",
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("tenant_id", "message_id", "source", name="pk_message_sources"),
@@ -83,9 +83,9 @@ def upgrade():
         postgresql_include=SOURCE_INSIGHT_COLUMNS,
     )
     op.create_index(
-        "ix_message_sources_tenant_source",
+        "ix_message_sources_tenant_session",
         "message_sources",
-        ["tenant_id", "source", "session_id"],
+        ["tenant_id", "session_id", "source"],
     )
     # Settled days' figures, kept, and the generations that tell when they changed.
     op.create_table(

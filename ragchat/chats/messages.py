@@ -80,6 +80,7 @@ def delete_message(tenant, session_id, message_id):
     ).scalar_one_or_none()
     if sent is None:
         raise MessageNotFound
+    forget_sources(tenant, MessageSource.message_id == message_id)
     insight_days.changed(tenant, sent.date())
     db.session.execute(
         update(ChatSession)
@@ -102,11 +103,18 @@ def clear_messages(tenant, session_id):
     if emptied is None:
         raise SessionNotFound
     insight_days.changed_between(tenant, *days_touched(tenant, ChatSession.id == session_id))
+    forget_sources(tenant, MessageSource.session_id == session_id)
     db.session.execute(
         delete(ChatMessage).where(
             ChatMessage.tenant_id == tenant, ChatMessage.session_id == session_id
         )
     )
+
+
+def forget_sources(tenant, *conditions):
+    """Delete the cited sources of the tenant's messages being deleted (a deleted chat's go
+    with it through their foreign key)."""
+    db.session.execute(delete(MessageSource).where(MessageSource.tenant_id == tenant, *conditions))
 
 
 def set_feedback(tenant, session_id, message_id, rating, comment=None):

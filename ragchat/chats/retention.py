@@ -12,9 +12,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 
+from ragchat.chats.messages import forget_sources
 from ragchat.extensions import db
 from ragchat.insights import cache as insight_days
-from ragchat.models import ChatMessage, ChatSession
+from ragchat.models import ChatMessage, ChatSession, MessageSource
 
 SESSION_BATCH = 500  # sessions deleted per transaction
 MESSAGE_BATCH = 5000  # messages of a long chat deleted per transaction, before the chat
@@ -134,9 +135,13 @@ def trim(session, conditions, size):
             db.session.rollback()
             return deleted
         oldest = select(ChatMessage.seq).where(*key).order_by(ChatMessage.seq).limit(size)
-        removed = db.session.execute(
-            delete(ChatMessage).where(*key, ChatMessage.seq.in_(oldest.scalar_subquery()))
-        ).rowcount
+        gone = db.session.scalars(
+            delete(ChatMessage)
+            .where(*key, ChatMessage.seq.in_(oldest.scalar_subquery()))
+            .returning(ChatMessage.id)
+        ).all()
+        forget_sources(session.tenant_id, MessageSource.message_id.in_(gone))
+        removed = len(gone)
         db.session.execute(
             update(ChatSession)
             .where(ChatSession.tenant_id == session.tenant_id, ChatSession.id == session.id)

@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select, update
 
 from ragchat.chats import retention
 from ragchat.extensions import db
-from ragchat.models import ChatMessage, ChatSession, utcnow
+from ragchat.models import ChatMessage, ChatSession, MessageSource, utcnow
 from ragchat.settings import ConfigError, load_settings
 
 
@@ -221,3 +221,25 @@ def test_retention_days_setting(value, expected, tmp_path):
 def test_bad_retention_days_stop_the_start(value, tmp_path):
     with pytest.raises(ConfigError, match="RETENTION_DAYS"):
         load_settings({"RETENTION_DAYS": value, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_trimming_a_long_chat_deletes_the_sources_its_answers_cited(app, api, aged):
+    session = api.post("/api/sessions", json={"user_id": "alice"}).json
+    answers = [
+        {"sender": "ai", "content": "a", "context": {"chunks": [{"text": "t", "source": f"s{n}"}]}}
+        for n in range(100)
+    ]
+    path = f"/api/sessions/{session['id']}/messages/batch"
+    for _ in range(2):
+        assert api.post(path, json={"messages": answers}).status_code == 201
+    aged(session, 60)
+
+    def sources():
+        return db.session.scalar(select(func.count()).select_from(MessageSource))
+
+    with app.app_context():
+        cutoff = utcnow() - timedelta(days=30)
+        batch = next(retention.batches(retention.expired(cutoff), 10))
+        assert sources() == 200
+        assert retention.trim(batch[0], retention.expired(cutoff), 150) == 200
+        assert sources() == 0 and session["id"] in stored_ids(app)
