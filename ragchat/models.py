@@ -62,20 +62,24 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)  # PostgreSQL answers in its session's time zone
 
 
+def dialect_insert(model):
+    """An INSERT of `model` rows in the dialect of the database in use, which can say what
+    to do ON CONFLICT."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
 def insert_or_update(model, values, key, changes):
     """An INSERT of one `model` row that, when its `key` columns clash with a stored row's,
     updates that row with `changes` instead (ON CONFLICT … DO UPDATE)."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return (
-        dialect.insert(model).values(values).on_conflict_do_update(index_elements=key, set_=changes)
-    )
+    statement = dialect_insert(model).values(values)
+    return statement.on_conflict_do_update(index_elements=key, set_=changes)
 
 
 def insert_or_skip(model):
     """An INSERT of `model` rows that skips a row clashing with a key or unique constraint
-    (ON CONFLICT DO NOTHING), in the dialect of the database in use."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).on_conflict_do_nothing()
+    (ON CONFLICT DO NOTHING)."""
+    return dialect_insert(model).on_conflict_do_nothing()
 
 
 # What insights read of each message and cited source; see the indexes that hold them.

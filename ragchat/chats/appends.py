@@ -85,7 +85,7 @@ def claiming_insert(count, cited):
         select(
             bindparam("session_id", type_=table.c.session_id.type),
             (first_seq + offset).label("seq"),
-            *(typed(f"{name}_{offset}", table.c[name].type) for name in NEW_MESSAGE_COLUMNS),
+            *message_row(offset).values(),
         ).select_from(claimed)
         for offset in range(count)
     ]
@@ -96,8 +96,7 @@ def claiming_insert(count, cited):
         .returning(table.c.id, table.c.seq)
     )
     if cited:
-        # The sources' foreign key is checked at the end of the statement, when their
-        # answers are in.
+        # Each source row is selected from the claim too: no session, no sources.
         sources = [
             select(*source_row(offset).values()).select_from(claimed) for offset in range(cited)
         ]
@@ -117,6 +116,13 @@ def one_select(selects):
     return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
+def message_row(offset):
+    """New message n's NEW_MESSAGE_COLUMNS as parameters named `<column>_<n>` (its session
+    and seq are the append's)."""
+    table = ChatMessage.__table__
+    return {name: typed(f"{name}_{offset}", table.c[name].type) for name in NEW_MESSAGE_COLUMNS}
+
+
 SOURCE_COLUMNS = ("tenant_id", "message_id", "session_id", "source", "url", "created_at")
 
 
@@ -134,31 +140,31 @@ def source_row(offset):
 
 
 @lru_cache(maxsize=512)
-def values_insert(model, count):
+def messages_insert(count):
     """A plain multi-row INSERT … VALUES of `count` messages whose seqs are already claimed
-    (claim_seqs), or of `count` sources: the append's second and third statements when it
-    takes more than one. Built once per count, with claiming_insert's parameters (and
-    `seq_<n>`)."""
-    if model is MessageSource:
-        return insert(model.__table__).values([source_row(offset) for offset in range(count)])
+    (claim_seqs), with claiming_insert's parameters and `seq_<n>`: the second statement of
+    an append that takes more than one."""
     table = ChatMessage.__table__
-    columns = ("session_id", "seq", *NEW_MESSAGE_COLUMNS)
     return insert(table).values(
         [
             {
-                name: bindparam(
-                    "session_id" if name == "session_id" else f"{name}_{offset}",
-                    type_=table.c[name].type,
-                )
-                for name in columns
+                "session_id": bindparam("session_id", type_=table.c.session_id.type),
+                "seq": bindparam(f"seq_{offset}", type_=table.c.seq.type),
+                **message_row(offset),
             }
             for offset in range(count)
         ]
     )
 
 
+@lru_cache(maxsize=512)
+def sources_insert(count):
+    """The same for `count` cited sources: such an append's third statement."""
+    return insert(MessageSource.__table__).values([source_row(n) for n in range(count)])
+
+
 def append_parameters(tenant, session_id, stored, cited, now):
-    """The parameters of claiming_insert and values_insert: the claim's, then each message's
+    """The parameters of every append statement: the claim's, then each message's
     `<column>_<n>` and each cited source's."""
     parameters = {"tenant": tenant, "session_id": session_id, "count": len(stored), "now": now}
     for offset, message in enumerate(stored):
@@ -194,9 +200,9 @@ def insert_after_claiming(tenant, session_id, stored, cited, now):
     parameters = append_parameters(tenant, session_id, stored, cited, now)
     for offset, message in enumerate(stored):
         message.seq = parameters[f"seq_{offset}"] = first + offset
-    db.session.execute(values_insert(ChatMessage, len(stored)), parameters)
+    db.session.execute(messages_insert(len(stored)), parameters)
     if cited:
-        db.session.execute(values_insert(MessageSource, len(cited)), parameters)
+        db.session.execute(sources_insert(len(cited)), parameters)
 
 
 def append_messages(tenant, session_id, messages):

@@ -23,6 +23,11 @@ def share(part, whole):
     return part / whole if whole else None
 
 
+def down_share(rated_up, rated_down):
+    """The share of rated answers rated down (None when none was rated)."""
+    return share(rated_down, rated_up + rated_down)
+
+
 @dataclass(frozen=True)
 class Day:
     date: str  # YYYY-MM-DD
@@ -35,8 +40,7 @@ class Day:
 
     @property
     def down_share(self):
-        """The share of the day's rated answers rated down (None when none was rated)."""
-        return share(self.rated_down, self.rated_up + self.rated_down)
+        return down_share(self.rated_up, self.rated_down)
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class Source:
 
     @property
     def down_share(self):
-        return share(self.rated_down, self.rated_up + self.rated_down)
+        return down_share(self.rated_up, self.rated_down)
 
 
 @dataclass(frozen=True)
@@ -99,9 +103,7 @@ class Insights:
     def totals(self):
         names = ("conversations", "messages", "answers", "rated_up", "rated_down")
         totals = {name: self.total(name) for name in (*names, "without_passages")}
-        totals["down_share"] = share(
-            totals["rated_down"], totals["rated_up"] + totals["rated_down"]
-        )
+        totals["down_share"] = down_share(totals["rated_up"], totals["rated_down"])
         totals["without_passages_share"] = share(totals["without_passages"], totals["answers"])
         return totals
 

@@ -20,18 +20,29 @@ class Period:
     @property
     def start(self):
         """The first instant of the period (UTC)."""
-        return datetime.combine(self.since, time(), UTC)
+        return start_of(self.since)
 
     @property
     def end(self):
         """The first instant after the period (UTC)."""
-        return datetime.combine(self.until + timedelta(days=1), time(), UTC)
+        return end_of(self.until)
 
     @property
     def days(self):
         """Every day of the period, in order."""
         count = (self.until - self.since).days + 1
         return [self.since + timedelta(days=offset) for offset in range(count)]
+
+
+def start_of(day):
+    """The first instant of a UTC day; None for no day."""
+    return None if day is None else datetime.combine(day, time(), UTC)
+
+
+def end_of(day):
+    """The first instant after a UTC day (where a span of days ends, exclusive); None for
+    no day."""
+    return None if day is None else start_of(day + timedelta(days=1))
 
 
 def today():

@@ -5,14 +5,14 @@ are what the insights page's figures link to, so each day is a whole UTC day, as
 count them."""
 
 import math
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FloatField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
 from ragchat.chats.filters import MessageMatch
-from ragchat.insights.period import EARLIEST, LATEST
+from ragchat.insights.period import EARLIEST, LATEST, end_of, start_of
 from ragchat.models import SENDER_NAMES
 from ragchat.rules import MAX_METADATA_VALUE, SOURCE_LENGTH, TITLE_LENGTH, USER_ID_LENGTH
 from ragchat.web.forms import at_most, storable, strip
@@ -42,15 +42,6 @@ def choices(pairs):
 
 def day_field(label):
     return DateField(label, validators=[Optional(), in_calendar])
-
-
-def start_of(day):
-    return None if day is None else datetime.combine(day, time(), UTC)
-
-
-def end_of(day):
-    """The first instant after `day` (the filters' ends are exclusive)."""
-    return None if day is None else datetime.combine(day + timedelta(days=1), time(), UTC)
 
 
 def days(since, until):
