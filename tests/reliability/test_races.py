@@ -162,6 +162,9 @@ def test_deleting_sessions_while_messages_are_added_leaves_no_orphans(app, make_
         for sid in sessions:
             appended = 0
             while appended < 5 and time.monotonic() < deadline:  # let messages pile up first
+                # Between looks, a pause: polling flat out spent the key's rate limit (and,
+                # on SQLite, held off the very appends it waited for).
+                time.sleep(0.01)
                 appended = (
                     app.test_client().get(f"/api/sessions/{sid}", headers=KEY).json["message_count"]
                 )
